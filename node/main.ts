@@ -1,0 +1,67 @@
+// The Node entry (`npm start`): reads the environment, warms the models up, serves the
+// router on PORT (default 8787) and shuts down gracefully on SIGTERM or SIGINT.
+
+import { serve } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import { systemClock } from "../src/clock.js";
+import { ConfigError } from "../src/config.js";
+import { createJsonLogger } from "../src/logger.js";
+import { parseNodeConfig } from "./config.js";
+import { createNodeApp } from "./server.js";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseNodeConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createJsonLogger({
+    level: config.core.logLevel,
+    clock: systemClock,
+    write: (line) => process.stdout.write(`${line}\n`),
+  });
+  const node = await createNodeApp(config, logger);
+  const started = performance.now();
+  try {
+    await node.warmUp();
+    logger.info("models warmed up", { ms: Math.round(performance.now() - started) });
+  } catch (err) {
+    // Keep serving: /health/ready reports the sampler as failed and requests get 5xx JSON.
+    logger.error("warm-up failed", { error: err });
+  }
+
+  const server = serve({ fetch: node.app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
+    const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
+    logger.info("listening", { url: `http://${host}:${info.port}`, port: info.port, store: node.store.name });
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    // Finish in-flight requests, refuse new ones; exit anyway after the grace period.
+    const force = setTimeout(() => {
+      logger.warn("grace period over, exiting with requests in flight", { graceMs: config.shutdownGraceMs });
+      process.exit(1);
+    }, config.shutdownGraceMs);
+    force.unref();
+    server.close((err) => {
+      if (err) logger.error("server close failed", { error: err });
+      process.exit(err ? 1 : 0);
+    });
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

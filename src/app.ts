@@ -1,0 +1,118 @@
+// createApp(deps): the Hono app of the edge router, built only from injected dependencies
+// (models, samplers, object store, cache, clock, config, logger), so Node and Workers share it.
+
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { matchedRoutes } from "hono/route";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import type { SampleCache } from "./cache/sample-cache.js";
+import { systemClock, type Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import { ApiError, errorResponse, toApiError } from "./errors.js";
+import { silentLogger, type Logger } from "./logger.js";
+import type { ModelRegistry } from "./models/registry.js";
+import { registerHealthRoutes } from "./routes/health.js";
+import { registerModelRoutes } from "./routes/models.js";
+import { registerSampleRoutes } from "./routes/samples.js";
+import type { Sampler } from "./sampler.js";
+import { cryptoRandom, type RandomSource } from "./samples/params.js";
+import { SampleService } from "./samples/service.js";
+import type { Services } from "./services.js";
+import type { ObjectStore } from "./storage/object-store.js";
+import { Telemetry } from "./telemetry.js";
+import { validationError } from "./validation.js";
+
+export interface AppDeps {
+  config: Config;
+  registry: ModelRegistry;
+  /** In routing order: the first that accepts a batch computes it. */
+  samplers: readonly Sampler[];
+  store: ObjectStore;
+  cache: SampleCache;
+  clock?: Clock;
+  logger?: Logger;
+  /** Seed source for requests without a seed (crypto.getRandomValues by default). */
+  random?: RandomSource;
+  telemetry?: Telemetry;
+}
+
+export const API_VERSION = "0.1.0";
+
+/** The route pattern a request matched, for metric labels without unbounded cardinality. */
+function routeLabel(c: Context): string {
+  const routes = matchedRoutes(c).filter((r) => r.method !== "ALL");
+  return routes.at(-1)?.path ?? "unmatched";
+}
+
+export function createApp(deps: AppDeps): OpenAPIHono {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? silentLogger;
+  const telemetry = deps.telemetry ?? new Telemetry();
+  const services: Services = {
+    config: deps.config,
+    registry: deps.registry,
+    samplers: deps.samplers,
+    store: deps.store,
+    cache: deps.cache,
+    telemetry,
+    logger,
+    clock,
+    random: deps.random ?? cryptoRandom,
+    samples: new SampleService({
+      samplers: deps.samplers,
+      store: deps.store,
+      cache: deps.cache,
+      telemetry,
+      logger,
+      clock,
+      sampleTimeoutMs: deps.config.sampleTimeoutMs,
+    }),
+  };
+
+  const app = new OpenAPIHono({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error);
+    },
+  });
+
+  app.use("*", async (c, next) => {
+    const started = clock.monotonic();
+    await next();
+    const route = routeLabel(c);
+    telemetry.requests.inc({ route, method: c.req.method, status: String(c.res.status) });
+    telemetry.requestSeconds.observe({ route }, (clock.monotonic() - started) / 1000);
+  });
+
+  app.use(
+    "*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        errorResponse(
+          new ApiError("method_not_allowed", `${c.req.method} is not allowed here; allowed: ${methods.join(", ")}`, {
+            headers: { allow: methods.join(", ") },
+          }),
+        ),
+    }),
+  );
+
+  registerModelRoutes(app, services);
+  registerSampleRoutes(app, services);
+  registerHealthRoutes(app, services);
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "biflow-edge",
+      version: API_VERSION,
+      description: "BiFlow image generation: one-pass samples with deterministic, immutable URLs.",
+    },
+  });
+
+  app.notFound((c) => errorResponse(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path.slice(0, 200)}`)));
+  app.onError((err) => {
+    const apiError = toApiError(err);
+    if (!apiError.isClientFault) logger.error("request failed", { type: apiError.type, error: apiError.cause ?? err });
+    return errorResponse(apiError);
+  });
+  return app;
+}

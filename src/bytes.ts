@@ -1,0 +1,56 @@
+// Byte helpers on Web APIs only (Uint8Array, streams, crypto.subtle): concatenation,
+// draining a stream, hex, SHA-256 and strong ETags.
+
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+export async function readAllBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+  }
+  return concatBytes(parts);
+}
+
+/** Runs bytes through a (de)compression transform and collects the output. */
+export async function transformBytes(
+  bytes: Uint8Array,
+  transform: ReadableWritablePair<Uint8Array, BufferSource>,
+): Promise<Uint8Array> {
+  const source = new ReadableStream<BufferSource>({
+    start(controller) {
+      // slice(): streams want an ArrayBuffer-backed view, never a SharedArrayBuffer one.
+      controller.enqueue(bytes.slice());
+      controller.close();
+    },
+  });
+  return readAllBytes(source.pipeThrough(transform));
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  // A copy into a fresh ArrayBuffer: subtle.digest wants a BufferSource it may read whole.
+  const digest = await crypto.subtle.digest("SHA-256", bytes.slice());
+  return toHex(new Uint8Array(digest));
+}
+
+/** A strong ETag for exact bytes (RFC 9110 section 8.8.3): the first 128 bits of SHA-256. */
+export async function strongEtag(bytes: Uint8Array): Promise<string> {
+  return `"${(await sha256Hex(bytes)).slice(0, 32)}"`;
+}

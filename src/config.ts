@@ -1,0 +1,163 @@
+// Typed configuration parsed from a plain string record (Node passes process.env, the
+// Worker passes its env), reporting every bad value at once with the variable's name.
+
+import { LOG_LEVELS, type LogLevel } from "./logger.js";
+
+export type EnvRecord = Readonly<Record<string, string | undefined>>;
+
+export interface S3Config {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  forcePathStyle: boolean;
+  /** Both or neither; neither means the SDK's default credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** > 0: responses carry presigned GET URLs valid this long; 0: none. */
+  presignSeconds: number;
+}
+
+export interface Config {
+  /** Largest accepted request body (MAX_BODY_BYTES). */
+  maxBodyBytes: number;
+  /** In-memory sample cache bound in bytes (CACHE_MAX_BYTES); 0 disables it. */
+  cacheMaxBytes: number;
+  /** A sampler batch that takes longer fails with sampler_timeout (SAMPLE_TIMEOUT_MS). */
+  sampleTimeoutMs: number;
+  /** Public base URL of the object store; objects are then linked as `${base}/${key}`. */
+  publicBaseUrl: string | undefined;
+  logLevel: LogLevel;
+  s3: S3Config | undefined;
+  /** Reserved for the GPU backend pool: parsed and validated, not used yet. */
+  gpuBackendUrls: string[];
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+}
+
+/** Reads variables one by one, collecting every problem before failing (see finish()). */
+export class ConfigReader {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly env: EnvRecord) {}
+
+  string(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.string(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (["1", "true", "yes", "on"].includes(raw)) return true;
+    if (["0", "false", "no", "off"].includes(raw)) return false;
+    this.problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  }
+
+  url(name: string): string | undefined {
+    const raw = this.string(name);
+    return raw === undefined ? undefined : this.checkUrl(name, raw);
+  }
+
+  urlList(name: string): string[] {
+    const raw = this.string(name);
+    if (raw === undefined) return [];
+    return raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "")
+      .flatMap((s) => {
+        const url = this.checkUrl(name, s);
+        return url === undefined ? [] : [url];
+      });
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    const found = allowed.find((a) => a === raw);
+    if (found === undefined) {
+      this.problems.push(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
+      return fallback;
+    }
+    return found;
+  }
+
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  /** Throws a ConfigError listing every problem seen so far. */
+  finish(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+
+  private checkUrl(name: string, raw: string): string | undefined {
+    try {
+      const url = new URL(raw);
+      if (url.protocol === "http:" || url.protocol === "https:") return raw.replace(/\/+$/, "");
+    } catch {
+      // reported below
+    }
+    // Only the scheme is echoed: a URL may embed credentials.
+    this.problems.push(`${name} must be an http(s) URL`);
+    return undefined;
+  }
+}
+
+function readS3(r: ConfigReader): S3Config | undefined {
+  const endpoint = r.url("S3_ENDPOINT");
+  if (endpoint === undefined) return undefined;
+  const bucket = r.string("S3_BUCKET");
+  if (bucket === undefined) r.problem("S3_BUCKET is required when S3_ENDPOINT is set");
+  const accessKeyId = r.string("S3_ACCESS_KEY_ID");
+  const secretAccessKey = r.string("S3_SECRET_ACCESS_KEY");
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    r.problem("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together");
+  }
+  return {
+    endpoint,
+    bucket: bucket ?? "",
+    region: r.string("S3_REGION") ?? "us-east-1",
+    forcePathStyle: r.bool("S3_FORCE_PATH_STYLE", true),
+    ...(accessKeyId !== undefined && secretAccessKey !== undefined
+      ? { credentials: { accessKeyId, secretAccessKey } }
+      : {}),
+    presignSeconds: r.int("S3_PRESIGN_SECONDS", 0, 0, 7 * 24 * 3600),
+  };
+}
+
+export function readConfig(r: ConfigReader): Config {
+  return {
+    maxBodyBytes: r.int("MAX_BODY_BYTES", 16 * 1024, 256, 1024 * 1024),
+    cacheMaxBytes: r.int("CACHE_MAX_BYTES", 64 * 1024 * 1024, 0, 16 * 1024 * 1024 * 1024),
+    sampleTimeoutMs: r.int("SAMPLE_TIMEOUT_MS", 30_000, 100, 600_000),
+    publicBaseUrl: r.url("PUBLIC_BASE_URL"),
+    logLevel: r.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    s3: readS3(r),
+    gpuBackendUrls: r.urlList("GPU_BACKEND_URLS"),
+  };
+}
+
+/** The core configuration; throws ConfigError naming every bad variable. */
+export function parseConfig(env: EnvRecord): Config {
+  const reader = new ConfigReader(env);
+  const config = readConfig(reader);
+  reader.finish();
+  return config;
+}

@@ -1,0 +1,92 @@
+// The in-process sampler: onnxruntime-web on WASM runs the model's reverse.onnx (BiFlow's
+// 1-NFE generator G) once per batch, then encodes each image as PNG.
+
+import type { ModelEntry } from "../models/registry.js";
+import { fillStandardNormal } from "../noise/gaussian.js";
+import { encodePng } from "../png/encode.js";
+import { tensorImageToRaster } from "../png/tensor.js";
+import type { SampleBatch, SampledImage, Sampler, SamplerHealth } from "../sampler.js";
+import type { OrtRuntime } from "./runtime.js";
+
+export interface WasmSamplerOptions {
+  runtime: OrtRuntime;
+  /** Largest batch this sampler takes (the API allows 64). */
+  maxBatch?: number;
+}
+
+export class ModelContractError extends Error {
+  override readonly name = "ModelContractError";
+}
+
+const REVERSE_INPUTS = ["z", "class", "guidance"] as const;
+
+export class WasmSampler implements Sampler {
+  readonly name = "wasm";
+  private readonly runtime: OrtRuntime;
+  private readonly maxBatch: number;
+
+  constructor(options: WasmSamplerOptions) {
+    this.runtime = options.runtime;
+    this.maxBatch = options.maxBatch ?? 64;
+  }
+
+  /** Models placed on the edge, in batches up to maxBatch. */
+  accepts(model: ModelEntry, count: number): boolean {
+    return model.manifest.placements.includes("edge") && model.hasFile("reverse") && count <= this.maxBatch;
+  }
+
+  private async session(model: ModelEntry) {
+    const session = await this.runtime.session(`${model.ref}/reverse`, () => model.loadFile("reverse"));
+    const missing = REVERSE_INPUTS.filter((name) => !session.inputNames.includes(name));
+    if (missing.length > 0 || !session.outputNames.includes("image")) {
+      throw new ModelContractError(
+        `${model.ref} reverse.onnx must take z, class, guidance and give image; it takes ${session.inputNames.join(", ")}`,
+      );
+    }
+    return session;
+  }
+
+  /** Creates the sessions of these models now, so the first request does not pay for it. */
+  async warmUp(models: readonly ModelEntry[]): Promise<void> {
+    for (const model of models) if (this.accepts(model, 1)) await this.session(model);
+  }
+
+  async sample(batch: SampleBatch): Promise<SampledImage[]> {
+    const { model, seeds } = batch;
+    const { channels, height, width } = model.manifest.image;
+    const n = seeds.length;
+    const size = channels * height * width;
+    const dims = [n, channels, height, width];
+
+    // z: sample i is filled from its own seed, row-major [C,H,W] (docs/MODEL-CONTRACT.md).
+    const z = new Float32Array(n * size);
+    seeds.forEach((seed, i) => fillStandardNormal(z, seed, i * size, size));
+    const session = await this.session(model);
+    const outputs = await this.runtime.run(session, {
+      z: this.runtime.tensor("float32", z, dims),
+      class: this.runtime.tensor("int64", new BigInt64Array(n).fill(BigInt(batch.classInput)), [n]),
+      guidance: this.runtime.tensor("float32", new Float32Array(n).fill(batch.guidance), [n]),
+    });
+    const image = outputs.image;
+    if (image === undefined || image.type !== "float32" || image.dims.join() !== dims.join()) {
+      throw new ModelContractError(`${model.ref} reverse.onnx returned no float32 image of shape [${dims.join(", ")}]`);
+    }
+    const data = image.data as Float32Array;
+    return Promise.all(
+      seeds.map(async (seed, i) => ({
+        seed,
+        png: await encodePng(tensorImageToRaster(data, i, model.manifest.image)),
+      })),
+    );
+  }
+
+  health(): Promise<SamplerHealth> {
+    const { state } = this.runtime;
+    // "idle" is healthy: sessions are created lazily where nothing warmed them up.
+    const ok = state !== "failed";
+    const detail = ok
+      ? `onnxruntime-web ${state}, ${this.runtime.sessionCount} session(s)`
+      : `onnxruntime-web failed: ${this.runtime.error ?? "unknown error"}`;
+    return Promise.resolve({ ok, detail });
+  }
+}

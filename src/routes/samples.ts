@@ -1,0 +1,150 @@
+// POST /v1/samples (n samples, their seed and immutable URLs) and the on-demand sample URL
+// GET /v1/samples/{model}/{class}/{seed}.png: thin handlers over plain functions.
+
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { ApiError } from "../errors.js";
+import { resolveClass } from "../models/classes.js";
+import { sampleSeeds } from "../noise/gaussian.js";
+import { pickSeed, resolveGuidance } from "../samples/params.js";
+import { IMMUTABLE_CACHE_CONTROL, PNG_CONTENT_TYPE, type ResolvedSample } from "../samples/service.js";
+import { samplePath } from "../samples/urls.js";
+import {
+  SampleRequestSchema,
+  SampleResponseSchema,
+  SampleUrlParamsSchema,
+  SampleUrlQuerySchema,
+  type SampleRequest,
+} from "../schemas.js";
+import { requireModel, type Services } from "../services.js";
+import { errorResponses, parseOrThrow } from "./common.js";
+
+type SampleResponse = z.infer<typeof SampleResponseSchema>;
+
+/** POST /v1/samples: validates model-dependent rules, then resolves every sample. */
+export async function createSamples(services: Services, body: SampleRequest, origin: string): Promise<SampleResponse> {
+  const model = requireModel(services.registry, body.model);
+  const { manifest } = model;
+  const classIndex = resolveClass(manifest, body.class);
+  const guidance = resolveGuidance(manifest, body.guidance);
+  const seed = body.seed ?? pickSeed(services.random);
+  const resolved = await services.samples.resolve({ model, classIndex, seeds: sampleSeeds(seed, body.n), guidance });
+  const samples = await Promise.all(
+    resolved.map(async (s, index) => {
+      const objectUrl = await services.store.objectUrl(s.key);
+      return {
+        index,
+        seed: s.seed,
+        class: classIndex,
+        url: origin + samplePath(manifest, classIndex, s.seed, guidance),
+        key: s.key,
+        ...(objectUrl === undefined ? {} : { object_url: objectUrl }),
+        source: s.source,
+      };
+    }),
+  );
+  return {
+    model: manifest.id,
+    version: manifest.version,
+    seed,
+    n: body.n,
+    class: classIndex,
+    class_name: classIndex === null ? null : (manifest.classes[classIndex] ?? null),
+    guidance,
+    samples,
+  };
+}
+
+/** GET /v1/samples/{model}/{class}/{seed}.png: one sample, from cache, store or sampler. */
+export async function getSample(
+  services: Services,
+  raw: { model: string; class: string; seed: string; guidance: string | undefined },
+): Promise<ResolvedSample> {
+  const params = parseOrThrow(SampleUrlParamsSchema, raw);
+  const query = parseOrThrow(SampleUrlQuerySchema, { guidance: raw.guidance });
+  const model = requireModel(services.registry, params.model);
+  const classIndex = resolveClass(model.manifest, params.class);
+  const guidance = resolveGuidance(model.manifest, query.guidance === undefined ? undefined : Number(query.guidance));
+  const [sample] = await services.samples.resolve({ model, classIndex, seeds: [Number(params.seed)], guidance });
+  if (sample === undefined) throw new ApiError("internal", "internal error");
+  return sample;
+}
+
+/** If-None-Match uses the weak comparison (RFC 9110 section 13.1.2). */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const strip = (tag: string) => tag.trim().replace(/^W\//, "");
+  return ifNoneMatch.split(",").some((tag) => tag.trim() === "*" || strip(tag) === strip(etag));
+}
+
+export function pngResponse(sample: ResolvedSample, ifNoneMatch: string | undefined): Response {
+  const headers = {
+    "cache-control": IMMUTABLE_CACHE_CONTROL,
+    etag: sample.etag,
+    "x-sample-source": sample.source,
+    "x-sample-key": sample.key,
+  };
+  if (etagMatches(ifNoneMatch, sample.etag)) return new Response(null, { status: 304, headers });
+  return new Response(sample.bytes.slice(), {
+    status: 200,
+    headers: { ...headers, "content-type": PNG_CONTENT_TYPE, "content-length": String(sample.bytes.length) },
+  });
+}
+
+function createSamplesRoute(maxBodyBytes: number) {
+  return createRoute({
+    method: "post",
+    path: "/v1/samples",
+    tags: ["samples"],
+    summary: "Generate n samples; returns the seed used and one immutable URL per sample",
+    middleware: [
+      bodyLimit({
+        maxSize: maxBodyBytes,
+        onError: () => {
+          throw new ApiError("payload_too_large", `request body must be at most ${maxBodyBytes} bytes`);
+        },
+      }),
+    ] as const,
+    request: { body: { required: true, content: { "application/json": { schema: SampleRequestSchema } } } },
+    responses: {
+      200: { description: "The samples (stored).", content: { "application/json": { schema: SampleResponseSchema } } },
+      ...errorResponses,
+      413: { ...errorResponses[400], description: "Body over the size limit." },
+      415: { ...errorResponses[400], description: "Body is not application/json." },
+    },
+  });
+}
+
+const PNG_ROUTE = "/v1/samples/:model/:class/:file{[^/]+\\.png}";
+
+export function registerSampleRoutes(app: OpenAPIHono, services: Services): void {
+  app.openapi(createSamplesRoute(services.config.maxBodyBytes), async (c) => {
+    const body = c.req.valid("json");
+    return c.json(await createSamples(services, body, new URL(c.req.url).origin), 200);
+  });
+
+  app.get(PNG_ROUTE, async (c) => {
+    const sample = await getSample(services, {
+      model: c.req.param("model"),
+      class: c.req.param("class"),
+      seed: c.req.param("file").replace(/\.png$/, ""),
+      guidance: c.req.query("guidance"),
+    });
+    return pngResponse(sample, c.req.header("if-none-match"));
+  });
+
+  // Hono's path syntax cannot say "{seed}.png", so this route is documented by hand, with
+  // the same schemas that getSample validates with.
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/v1/samples/{model}/{class}/{seed}.png",
+    tags: ["samples"],
+    summary: "One sample as PNG: deterministic, cacheable forever (ETag, immutable)",
+    request: { params: SampleUrlParamsSchema, query: SampleUrlQuerySchema },
+    responses: {
+      200: { description: "The PNG.", content: { "image/png": { schema: z.string().openapi({ format: "binary" }) } } },
+      304: { description: "Not modified (If-None-Match matched the ETag)." },
+      ...errorResponses,
+    },
+  });
+}

@@ -1,0 +1,189 @@
+// Resolving samples: for each key, cache -> object store -> compute (one sampler call for
+// all misses of a request) -> store put -> cache put, with identical in-flight work
+// coalesced so N concurrent requests for one key cost one computation.
+
+import { strongEtag } from "../bytes.js";
+import type { CachedSample, SampleCache } from "../cache/sample-cache.js";
+import type { Clock } from "../clock.js";
+import { Coalescer } from "../coalesce.js";
+import { ApiError } from "../errors.js";
+import { sampleKey } from "../keys.js";
+import type { Logger } from "../logger.js";
+import type { ModelEntry } from "../models/registry.js";
+import { pickSampler, type SampledImage, type Sampler } from "../sampler.js";
+import type { ObjectStore } from "../storage/object-store.js";
+import type { Telemetry } from "../telemetry.js";
+import { withTimeout } from "../timeout.js";
+
+export const PNG_CONTENT_TYPE = "image/png";
+export const IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable";
+
+export type SampleSource = "cache" | "store" | "computed";
+
+export interface SampleTarget {
+  model: ModelEntry;
+  /** Resolved class index, or null for unconditional. */
+  classIndex: number | null;
+  seeds: readonly number[];
+  /** Canonical guidance. */
+  guidance: number;
+}
+
+export interface ResolvedSample extends CachedSample {
+  key: string;
+  seed: number;
+  source: SampleSource;
+  /** True when this request joined an identical computation already in flight. */
+  shared: boolean;
+}
+
+interface Found extends CachedSample {
+  source: SampleSource;
+}
+
+export interface SampleServiceDeps {
+  samplers: readonly Sampler[];
+  store: ObjectStore;
+  cache: SampleCache;
+  telemetry: Telemetry;
+  logger: Logger;
+  clock: Clock;
+  sampleTimeoutMs: number;
+}
+
+export class SampleService {
+  private readonly coalescer = new Coalescer<Found>();
+
+  constructor(private readonly deps: SampleServiceDeps) {}
+
+  /** One resolved sample per seed, in order. */
+  async resolve(target: SampleTarget): Promise<ResolvedSample[]> {
+    const { manifest } = target.model;
+    const keys = target.seeds.map((seed) =>
+      sampleKey({ modelId: manifest.id, version: manifest.version, classIndex: target.classIndex, seed, guidance: target.guidance }),
+    );
+    const seedOf = new Map(keys.map((key, i) => [key, target.seeds[i] ?? 0]));
+    const found = await this.coalescer.runMany(keys, (missing) => this.fill(target, missing, seedOf));
+    return keys.map((key) => {
+      const entry = found.get(key);
+      if (entry === undefined) throw new ApiError("internal", "internal error");
+      if (entry.shared) this.deps.telemetry.coalesced.inc();
+      const { bytes, etag, source } = entry.value;
+      return { key, seed: seedOf.get(key) ?? 0, bytes, etag, source, shared: entry.shared };
+    });
+  }
+
+  private async fill(
+    target: SampleTarget,
+    keys: readonly string[],
+    seedOf: ReadonlyMap<string, number>,
+  ): Promise<Map<string, Found>> {
+    const out = new Map<string, Found>();
+    const cached = await Promise.all(keys.map((key) => this.cacheGet(key)));
+    const afterCache = keys.filter((key, i) => {
+      const hit = cached[i];
+      this.deps.telemetry.lookup("cache", hit !== undefined);
+      if (hit !== undefined) out.set(key, { ...hit, source: "cache" });
+      return hit === undefined;
+    });
+
+    const stored = await Promise.all(afterCache.map((key) => this.storeGet(key)));
+    const toCompute: string[] = [];
+    await Promise.all(
+      afterCache.map(async (key, i) => {
+        const hit = stored[i];
+        this.deps.telemetry.lookup("store", hit !== undefined);
+        if (hit === undefined) {
+          toCompute.push(key);
+          return;
+        }
+        const sample = { bytes: hit, etag: await strongEtag(hit) };
+        await this.cachePut(key, sample);
+        out.set(key, { ...sample, source: "store" });
+      }),
+    );
+    if (toCompute.length === 0) return out;
+
+    // Keep request order for the batch so sample i is image i of the model's output.
+    const ordered = keys.filter((key) => toCompute.includes(key));
+    const images = await this.compute(target, ordered.map((key) => seedOf.get(key) ?? 0));
+    await Promise.all(
+      ordered.map(async (key, i) => {
+        const image = images[i];
+        if (image === undefined) throw new ApiError("internal", "internal error");
+        const sample = { bytes: image.png, etag: await strongEtag(image.png) };
+        await this.storePut(key, image.png);
+        await this.cachePut(key, sample);
+        out.set(key, { ...sample, source: "computed" });
+      }),
+    );
+    return out;
+  }
+
+  private async compute(target: SampleTarget, seeds: number[]): Promise<SampledImage[]> {
+    const { model } = target;
+    const sampler = pickSampler(this.deps.samplers, model, seeds.length);
+    if (sampler === undefined) {
+      throw new ApiError("sampler_unavailable", `no sampler can serve model ${model.manifest.id} now`);
+    }
+    const labels = { sampler: sampler.name, model: model.manifest.id };
+    const started = this.deps.clock.monotonic();
+    const classInput = target.classIndex ?? model.manifest.null_class;
+    try {
+      const images = await withTimeout(
+        sampler.sample({ model, classInput, seeds, guidance: target.guidance }),
+        this.deps.sampleTimeoutMs,
+        () => new ApiError("sampler_timeout", `sampling took longer than ${this.deps.sampleTimeoutMs} ms`),
+      );
+      if (images.length !== seeds.length || images.some((img, i) => img.seed !== seeds[i])) {
+        throw new Error(`sampler ${sampler.name} returned images that do not match the seeds`);
+      }
+      this.deps.telemetry.samplerCalls.inc({ ...labels, outcome: "ok" });
+      this.deps.telemetry.samplerImages.inc(labels, images.length);
+      return images;
+    } catch (err) {
+      const outcome = err instanceof ApiError && err.type === "sampler_timeout" ? "timeout" : "error";
+      this.deps.telemetry.samplerCalls.inc({ ...labels, outcome });
+      this.deps.logger.error("sampler failed", { ...labels, outcome, error: err });
+      throw err;
+    } finally {
+      this.deps.telemetry.samplerSeconds.observe(labels, (this.deps.clock.monotonic() - started) / 1000);
+    }
+  }
+
+  /** Cache failures degrade to a miss: the store still has the truth. */
+  private async cacheGet(key: string): Promise<CachedSample | undefined> {
+    try {
+      return await this.deps.cache.get(key);
+    } catch (err) {
+      this.deps.logger.warn("cache get failed", { key, error: err });
+      return undefined;
+    }
+  }
+
+  private async cachePut(key: string, sample: CachedSample): Promise<void> {
+    try {
+      await this.deps.cache.put(key, sample);
+    } catch (err) {
+      this.deps.logger.warn("cache put failed", { key, error: err });
+    }
+  }
+
+  private async storeGet(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return (await this.deps.store.get(key))?.bytes;
+    } catch (err) {
+      this.deps.logger.error("object store get failed", { store: this.deps.store.name, key, error: err });
+      throw new ApiError("storage_unavailable", "the object store is unavailable", { cause: err });
+    }
+  }
+
+  private async storePut(key: string, bytes: Uint8Array): Promise<void> {
+    try {
+      await this.deps.store.put(key, bytes, { contentType: PNG_CONTENT_TYPE, cacheControl: IMMUTABLE_CACHE_CONTROL });
+    } catch (err) {
+      this.deps.logger.error("object store put failed", { store: this.deps.store.name, key, error: err });
+      throw new ApiError("storage_unavailable", "the object store is unavailable", { cause: err });
+    }
+  }
+}

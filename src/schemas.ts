@@ -1,0 +1,137 @@
+// The request and response schemas of the public API: the same zod schemas validate the
+// requests and generate /openapi.json, and each rule's message names its parameter and
+// bounds.
+
+import { z } from "@hono/zod-openapi";
+
+export const MAX_SAMPLES = 64;
+export const UINT32_MAX = 4294967295;
+
+/** Shows what the client sent, briefly, inside an error message. */
+function shown(input: unknown): string {
+  if (input === undefined) return "nothing";
+  const text = JSON.stringify(input);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/** An error function for every check of one parameter: "<param> must be <bounds>; got x". */
+function rule(param: string, bounds: string) {
+  return {
+    error: (issue: { input?: unknown }) =>
+      issue.input === undefined ? `${param} is required: ${bounds}` : `${param} must be ${bounds}; got ${shown(issue.input)}`,
+  };
+}
+
+const nRule = rule("n", `an integer from 1 to ${MAX_SAMPLES}`);
+const seedRule = rule("seed", `an integer from 0 to ${UINT32_MAX} (uint32)`);
+const guidanceRule = rule("guidance", "a finite number within the model's guidance range");
+const classRule = rule("class", "a class index, a class name, or null for unconditional");
+const modelRule = rule("model", "a model id from GET /v1/models");
+
+export const SampleRequestSchema = z
+  .strictObject(
+    {
+      model: z.string(modelRule).min(1, modelRule).max(64, modelRule).openapi({ example: "fmnist-biflow-s" }),
+      n: z.number(nRule).int(nRule).min(1, nRule).max(MAX_SAMPLES, nRule).openapi({ example: 4 }),
+      class: z
+        .union([z.number().int().min(0), z.string().min(1).max(64), z.null()], classRule)
+        .optional()
+        .openapi({ description: "Index, name (any case) or slug; null or absent: unconditional.", example: "sneaker" }),
+      seed: z
+        .number(seedRule)
+        .int(seedRule)
+        .min(0, seedRule)
+        .max(UINT32_MAX, seedRule)
+        .optional()
+        .openapi({ description: "Sample i uses seed (seed + i) mod 2^32. Absent: the service picks one." }),
+      guidance: z
+        .number(guidanceRule)
+        .finite(guidanceRule)
+        .optional()
+        .openapi({ description: "Classifier-free guidance scale, rounded to 2 decimals. Absent: the model's default." }),
+    },
+    { error: (issue) => (issue.code === "invalid_type" ? "request body must be a JSON object" : undefined) },
+  )
+  .openapi("SampleRequest");
+
+export type SampleRequest = z.infer<typeof SampleRequestSchema>;
+
+export const SampleUrlParamsSchema = z.object({
+  model: z.string().min(1).max(64).openapi({ param: { name: "model", in: "path" }, example: "fmnist-biflow-s" }),
+  class: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "class", in: "path" }, description: "Index, name slug, or `null`.", example: "sneaker" }),
+  seed: z
+    .string()
+    .regex(/^\d{1,10}$/, seedRule)
+    .refine((s) => Number(s) <= UINT32_MAX, seedRule)
+    .openapi({ param: { name: "seed", in: "path" }, description: "The sample's uint32 seed.", example: "42" }),
+});
+
+export const SampleUrlQuerySchema = z.object({
+  guidance: z
+    .string()
+    .regex(/^-?\d{1,6}(\.\d{1,12})?$/, guidanceRule)
+    .optional()
+    .openapi({ param: { name: "guidance", in: "query" }, example: "1.00" }),
+});
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      type: z.string().openapi({ example: "invalid_request" }),
+      message: z.string().openapi({ example: "n must be an integer from 1 to 64; got 0" }),
+      param: z.string().nullable().openapi({ example: "n" }),
+    }),
+  })
+  .openapi("Error");
+
+export const ModelInfoSchema = z
+  .object({
+    id: z.string(),
+    version: z.string(),
+    description: z.string(),
+    image: z.object({ channels: z.number().int(), height: z.number().int(), width: z.number().int() }),
+    classes: z.array(z.object({ index: z.number().int(), name: z.string(), slug: z.string() })),
+    null_class: z.number().int(),
+    guidance: z.object({ min: z.number(), max: z.number(), default: z.number() }),
+    placements: z.array(z.string()),
+    parameters: z.record(z.string(), z.number()),
+    metrics: z.record(z.string(), z.unknown()),
+    encode: z.boolean().openapi({ description: "Whether the model has forward.onnx (POST /v1/encode)." }),
+  })
+  .openapi("ModelInfo");
+
+export const ModelListSchema = z.object({ models: z.array(ModelInfoSchema) }).openapi("ModelList");
+
+export const SampleItemSchema = z.object({
+  index: z.number().int(),
+  seed: z.number().int(),
+  class: z.number().int().nullable(),
+  url: z.string().openapi({ description: "Immutable on-demand URL of this sample's PNG." }),
+  key: z.string().openapi({ description: "Object key in the store." }),
+  object_url: z.string().optional().openapi({ description: "Direct store URL (public or presigned), if configured." }),
+  source: z.enum(["cache", "store", "computed"]),
+});
+
+export const SampleResponseSchema = z
+  .object({
+    model: z.string(),
+    version: z.string(),
+    seed: z.number().int().openapi({ description: "The request seed used (echoed, or picked by the service)." }),
+    n: z.number().int(),
+    class: z.number().int().nullable(),
+    class_name: z.string().nullable(),
+    guidance: z.number(),
+    samples: z.array(SampleItemSchema),
+  })
+  .openapi("SampleResponse");
+
+export const HealthSchema = z
+  .object({
+    status: z.string(),
+    checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string() })).optional(),
+  })
+  .openapi("Health");

@@ -1,0 +1,37 @@
+// Everything a route handler may use, built once by createApp from the injected
+// dependencies; handlers stay thin and pass these to plain functions.
+
+import type { SampleCache } from "./cache/sample-cache.js";
+import type { Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import { ApiError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import type { ModelEntry, ModelRegistry } from "./models/registry.js";
+import type { Sampler } from "./sampler.js";
+import type { RandomSource } from "./samples/params.js";
+import type { SampleService } from "./samples/service.js";
+import type { ObjectStore } from "./storage/object-store.js";
+import type { Telemetry } from "./telemetry.js";
+
+export interface Services {
+  config: Config;
+  registry: ModelRegistry;
+  samplers: readonly Sampler[];
+  store: ObjectStore;
+  cache: SampleCache;
+  samples: SampleService;
+  telemetry: Telemetry;
+  logger: Logger;
+  clock: Clock;
+  random: RandomSource;
+}
+
+/** The model named by the client, or model_not_found (404) listing the known ids. */
+export function requireModel(registry: ModelRegistry, id: string): ModelEntry {
+  const entry = registry.get(id);
+  if (entry !== undefined) return entry;
+  const known = registry.list().map((m) => m.manifest.id);
+  throw new ApiError("model_not_found", `unknown model "${id}"; known models: ${known.join(", ") || "(none)"}`, {
+    param: "model",
+  });
+}

@@ -1,0 +1,56 @@
+// The service's own metrics: what /metrics exposes (requests by route and status, sampler
+// calls, cache hits and misses by layer, latency histograms), created once per app.
+
+import { Registry, type Counter, type Histogram } from "./metrics.js";
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export type CacheLayer = "cache" | "store";
+
+export class Telemetry {
+  readonly registry = new Registry();
+  readonly requests: Counter = this.registry.counter(
+    "biflow_http_requests_total",
+    "HTTP requests by route pattern, method and status.",
+    ["route", "method", "status"],
+  );
+  readonly requestSeconds: Histogram = this.registry.histogram(
+    "biflow_http_request_duration_seconds",
+    "HTTP request latency by route pattern.",
+    ["route"],
+    LATENCY_BUCKETS,
+  );
+  readonly lookups: Counter = this.registry.counter(
+    "biflow_sample_lookups_total",
+    "Sample lookups by layer (cache, store) and result (hit, miss).",
+    ["layer", "result"],
+  );
+  readonly samplerCalls: Counter = this.registry.counter(
+    "biflow_sampler_calls_total",
+    "Sampler invocations (one per batch) by sampler, model and outcome.",
+    ["sampler", "model", "outcome"],
+  );
+  readonly samplerImages: Counter = this.registry.counter(
+    "biflow_sampler_images_total",
+    "Images computed by samplers.",
+    ["sampler", "model"],
+  );
+  readonly samplerSeconds: Histogram = this.registry.histogram(
+    "biflow_sampler_duration_seconds",
+    "Sampler batch latency.",
+    ["sampler", "model"],
+    LATENCY_BUCKETS,
+  );
+  readonly coalesced: Counter = this.registry.counter(
+    "biflow_coalesced_samples_total",
+    "Samples that joined an identical computation already in flight.",
+  );
+
+  lookup(layer: CacheLayer, hit: boolean): void {
+    this.lookups.inc({ layer, result: hit ? "hit" : "miss" });
+  }
+
+  render(): string {
+    return this.registry.render();
+  }
+}
