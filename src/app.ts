@@ -2,8 +2,6 @@
 // (models, samplers, object store, cache, clock, config, logger), so Node and Workers share it.
 
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { matchedRoutes } from "hono/route";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { SampleCache } from "./cache/sample-cache.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -13,7 +11,7 @@ import { silentLogger, type Logger } from "./logger.js";
 import type { ModelRegistry } from "./models/registry.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerModelRoutes } from "./routes/models.js";
-import { registerSampleRoutes } from "./routes/samples.js";
+import { PNG_ROUTE, PNG_ROUTE_NAME, registerSampleRoutes } from "./routes/samples.js";
 import type { Sampler } from "./sampler.js";
 import { cryptoRandom, type RandomSource } from "./samples/params.js";
 import { SampleService } from "./samples/service.js";
@@ -38,10 +36,13 @@ export interface AppDeps {
 
 export const API_VERSION = "0.1.0";
 
-/** The route pattern a request matched, for metric labels without unbounded cardinality. */
-function routeLabel(c: Context): string {
-  const routes = matchedRoutes(c).filter((r) => r.method !== "ALL");
-  return routes.at(-1)?.path ?? "unmatched";
+/**
+ * The route pattern that handled a request, for metric labels of bounded cardinality.
+ * After next(), routePath names the last handler that ran; a catch-all means no route did.
+ */
+function routeLabel(route: string): string {
+  if (route === PNG_ROUTE) return PNG_ROUTE_NAME;
+  return route === "*" || route === "/*" ? "unmatched" : route;
 }
 
 export function createApp(deps: AppDeps): OpenAPIHono {
@@ -78,7 +79,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.use("*", async (c, next) => {
     const started = clock.monotonic();
     await next();
-    const route = routeLabel(c);
+    const route = routeLabel(c.req.routePath);
     telemetry.requests.inc({ route, method: c.req.method, status: String(c.res.status) });
     telemetry.requestSeconds.observe({ route }, (clock.monotonic() - started) / 1000);
   });

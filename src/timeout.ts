@@ -6,5 +6,8 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () =>
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(onTimeout()), ms);
   });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+  // The guard keeps this portable: Workers' clearTimeout takes number | null, not undefined.
+  return Promise.race([promise, deadline]).finally(() => {
+    if (timer !== undefined) clearTimeout(timer);
+  });
 }

@@ -36,11 +36,11 @@ export async function withInstantiateRouted<T>(
 ): Promise<T> {
   const original = WebAssembly.instantiate;
   const call = (source: InstantiateSource, imports?: WebAssembly.Imports): Promise<unknown> =>
-    Reflect.apply(original, WebAssembly, [source, imports]) as Promise<unknown>;
+    Reflect.apply(original, WebAssembly, [source, imports]);
   const routed = (source: InstantiateSource, imports?: WebAssembly.Imports): Promise<unknown> => {
     const buffer = ArrayBuffer.isView(source) ? source.buffer : source;
     if (buffer === marker) {
-      return (call(module, imports) as Promise<WebAssembly.Instance>).then((instance) => ({ instance, module }));
+      return call(module, imports).then((instance) => ({ instance, module }));
     }
     return call(source, imports);
   };

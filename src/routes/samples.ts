@@ -115,7 +115,9 @@ function createSamplesRoute(maxBodyBytes: number) {
   });
 }
 
-const PNG_ROUTE = "/v1/samples/:model/:class/:file{[^/]+\\.png}";
+export const PNG_ROUTE = "/v1/samples/:model/:class/:file{[^/]+\\.png}";
+/** How the PNG route is named in /openapi.json and in metric labels. */
+export const PNG_ROUTE_NAME = "/v1/samples/{model}/{class}/{seed}.png";
 
 export function registerSampleRoutes(app: OpenAPIHono, services: Services): void {
   app.openapi(createSamplesRoute(services.config.maxBodyBytes), async (c) => {
@@ -137,7 +139,7 @@ export function registerSampleRoutes(app: OpenAPIHono, services: Services): void
   // the same schemas that getSample validates with.
   app.openAPIRegistry.registerPath({
     method: "get",
-    path: "/v1/samples/{model}/{class}/{seed}.png",
+    path: PNG_ROUTE_NAME,
     tags: ["samples"],
     summary: "One sample as PNG: deterministic, cacheable forever (ETag, immutable)",
     request: { params: SampleUrlParamsSchema, query: SampleUrlQuerySchema },

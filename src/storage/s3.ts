@@ -17,6 +17,15 @@ export interface S3ObjectStoreOptions extends S3Config {
   publicBaseUrl?: string | undefined;
 }
 
+/** The SDK's streaming body, typed structurally: its declared type names Node's stream types. */
+interface ByteStream {
+  transformToByteArray(): Promise<Uint8Array>;
+}
+
+function isByteStream(body: unknown): body is ByteStream {
+  return typeof body === "object" && body !== null && "transformToByteArray" in body;
+}
+
 function isNotFound(err: unknown): boolean {
   if (typeof err !== "object" || err === null) return false;
   const e = err as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
@@ -51,8 +60,9 @@ export class S3ObjectStore implements ObjectStore {
   async get(key: string): Promise<StoredObject | undefined> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      if (out.Body === undefined) return undefined;
-      return { bytes: await out.Body.transformToByteArray(), contentType: out.ContentType ?? DEFAULT_CONTENT_TYPE };
+      const body: unknown = out.Body;
+      if (!isByteStream(body)) return undefined;
+      return { bytes: await body.transformToByteArray(), contentType: out.ContentType ?? DEFAULT_CONTENT_TYPE };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;

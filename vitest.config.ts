@@ -1,0 +1,32 @@
+// Test projects: `unit` (pure functions and the app with in-memory fakes, plus the WASM
+// sampler on the fixture model) and `integration` (real s3rver and router processes).
+// The Worker suite joins as another project: add "vitest.workers.config.ts" to `projects`.
+
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["tests/unit/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["tests/integration/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // One router and one s3rver serve every integration file: run them in order.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
