@@ -1,0 +1,1 @@
+"""BiFlow training package: forward flow F (improved TARFlow), reverse model G, export."""

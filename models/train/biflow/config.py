@@ -1,0 +1,58 @@
+"""Model and training configurations. `s` is the shipped model; `tiny` is for CI."""
+from dataclasses import asdict, dataclass, replace
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str = "s"
+    channels: int = 1
+    height: int = 28
+    width: int = 28
+    num_classes: int = 10
+    patch: int = 4
+    # forward flow F
+    f_blocks: int = 8
+    f_layers: int = 1
+    f_width: int = 96
+    f_heads: int = 4
+    noise_sigma: float = 0.05
+    clip: float = 3.0
+    use_clip: bool = True
+    label_drop: float = 0.1
+    # reverse model G
+    g_layers: int = 1          # layers per G block (one G block per F block)
+    g_width: int = 128
+    g_heads: int = 4
+    use_align: bool = True     # hidden alignment; off = naive distillation
+    use_denoise: bool = True   # extra final block predicting clean x
+    guidance_max: float = 3.0
+    cfg_fraction: float = 0.5  # extra CFG-distillation examples per batch, as a fraction
+
+    @property
+    def tokens(self):
+        return (self.height // self.patch) * (self.width // self.patch)
+
+    @property
+    def token_dim(self):
+        return self.channels * self.patch * self.patch
+
+    def to_dict(self):
+        d = asdict(self)
+        d.update(tokens=self.tokens, token_dim=self.token_dim)
+        return d
+
+
+CONFIGS = {
+    "s": Config(),
+    "tiny": Config(name="tiny", f_blocks=2, f_layers=1, f_width=32, f_heads=2,
+                   g_layers=1, g_width=32, g_heads=2),
+}
+
+
+def get(name, **overrides):
+    return replace(CONFIGS[name], **overrides)
+
+
+def from_dict(d):
+    fields = {k: v for k, v in d.items() if k in Config.__dataclass_fields__}
+    return Config(**fields)

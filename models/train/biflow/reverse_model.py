@@ -1,0 +1,58 @@
+"""Reverse model G (BiFlow): noise -> clean image in one forward pass (1-NFE).
+
+A bidirectional transformer conditioned on class and guidance scale w. It has one block
+per F block, visited in reverse order; after block j a projection head predicts F's
+normalized state s_{B-j} (hidden alignment, paper Sec. 3). An extra final block maps to
+the clean image (learned denoising), replacing TARFlow's score-based denoising step.
+"""
+import math
+
+import torch
+from torch import nn
+
+from .layers import Layer, patchify, unpatchify
+
+
+def fourier_features(w, dims=32, max_period=100.0):
+    half = dims // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=w.device) / half)
+    angles = w[:, None] * freqs[None, :] * 10.0
+    return torch.cat([torch.cos(angles), torch.sin(angles)], dim=1)
+
+
+class ReverseModel(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        w, d, t = cfg.g_width, cfg.token_dim, cfg.tokens
+        self.proj_in = nn.Linear(d, w)
+        self.pos = nn.Parameter(torch.randn(t, w) * 0.02)
+        self.class_emb = nn.Embedding(cfg.num_classes + 1, w)
+        nn.init.normal_(self.class_emb.weight, std=0.02)
+        self.guidance_mlp = nn.Sequential(nn.Linear(32, w), nn.GELU(), nn.Linear(w, w))
+        n_blocks = cfg.f_blocks + (1 if cfg.use_denoise else 0)
+        self.blocks = nn.ModuleList([
+            nn.ModuleList([Layer(w, cfg.g_heads) for _ in range(cfg.g_layers)])
+            for _ in range(n_blocks)])
+        # Each block re-reads the condition: cheap, and keeps guidance from fading.
+        self.cond_proj = nn.ModuleList([nn.Linear(w, w) for _ in range(n_blocks)])
+        self.heads = nn.ModuleList([
+            nn.Sequential(nn.LayerNorm(w), nn.Linear(w, d)) for _ in range(n_blocks)])
+
+    def forward_tokens(self, z_tokens, y, guidance):
+        """Returns the list of head outputs, one per block; the last is the image tokens."""
+        cond = self.class_emb(y) + self.guidance_mlp(fourier_features(guidance))
+        h = self.proj_in(z_tokens) + self.pos
+        outs = []
+        for layers, cproj, head in zip(self.blocks, self.cond_proj, self.heads):
+            h = h + cproj(cond)[:, None, :]
+            for layer in layers:
+                h = layer(h)
+            outs.append(head(h))
+        return outs
+
+    def forward(self, z, y, guidance):
+        """z [B,C,H,W], class [B] int64, guidance [B] float -> image [B,C,H,W] in [-1,1]."""
+        c = self.cfg
+        tokens = self.forward_tokens(patchify(z, c.patch), y, guidance)[-1]
+        return unpatchify(tokens, c.patch, c.channels, c.height, c.width).clamp(-1.0, 1.0)

@@ -1,0 +1,265 @@
+"""Train BiFlow on Fashion-MNIST: `forward` trains F by maximum likelihood, `reverse`
+trains G against the frozen F. Both resume from their checkpoint and add to it.
+
+  OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train.py forward --config s --minutes 60
+  OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train.py reverse --config s --minutes 40
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as nnf
+from tqdm import tqdm
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from biflow import checkpoint, config, data  # noqa: E402
+from biflow.forward_flow import ForwardFlow  # noqa: E402
+from biflow.reverse_model import ReverseModel  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def default_run_dir(cfg):
+    return os.path.join(HERE, "checkpoints", cfg.name)
+
+
+def pick_device():
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def drop_labels(y, p, null_class):
+    keep = torch.rand(y.shape, device=y.device) >= p
+    return torch.where(keep, y, torch.full_like(y, null_class))
+
+
+def batches(x, y, batch_size, generator):
+    """Endless shuffled minibatches (one epoch after another)."""
+    while True:
+        order = torch.randperm(x.shape[0], generator=generator)
+        for i in range(0, x.shape[0] - batch_size + 1, batch_size):
+            idx = order[i:i + batch_size]
+            yield x[idx], y[idx]
+
+
+def warmup_lr(step, base, warmup):
+    return base * min(1.0, (step + 1) / warmup)
+
+
+class Logger:
+    def __init__(self, path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self.f = open(path, "a")
+
+    def log(self, **row):
+        self.f.write(json.dumps(row) + "\n")
+        self.f.flush()
+
+
+def load_forward(cfg, run_dir, device):
+    state = checkpoint.load(os.path.join(run_dir, "forward.pt"), device)
+    if state is None:
+        raise SystemExit(f"no forward checkpoint in {run_dir}: train F first")
+    model = ForwardFlow(config.from_dict(state["config"])).to(device)
+    model.load_state_dict(state["ema"])
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model, state
+
+
+def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
+    """Shared loop: time/step budget, LR warm-up, EMA, periodic checkpoints, log."""
+    run_dir = args.run_dir
+    ckpt_path = os.path.join(run_dir, f"{name}.pt")
+    log = Logger(os.path.join(run_dir, f"{name}.log.jsonl"))
+    step = state.get("step", 0) if state else 0
+    images = state.get("images", 0) if state else 0
+    seconds = state.get("seconds", 0.0) if state else 0.0
+    x, y = data.load("train")
+    gen = torch.Generator().manual_seed(args.seed + step)
+    it = batches(x, y, args.batch, gen)
+    deadline = time.time() + args.minutes * 60
+    last_save = time.time()
+    bar = tqdm(total=args.steps or None, desc=f"train {name}", unit="step", mininterval=5)
+    done = 0
+    running = {}
+
+    def save():
+        checkpoint.save(ckpt_path, model=model.state_dict(), ema=ema.model.state_dict(),
+                        opt=opt.state_dict(), step=step, images=images, seconds=seconds,
+                        config=cfg.to_dict(), extra=state.get("extra", {}) if state else {})
+
+    while time.time() < deadline and (not args.steps or done < args.steps):
+        t0 = time.time()
+        xb, yb = next(it)
+        xb, yb = xb.to(device), yb.to(device)
+        for g in opt.param_groups:
+            g["lr"] = warmup_lr(step, args.lr, args.warmup)
+        losses = step_fn(xb, yb)
+        opt.zero_grad(set_to_none=True)
+        losses["loss"].backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        ema.update(model, step)
+        step += 1
+        done += 1
+        images += xb.shape[0]
+        seconds += time.time() - t0
+        for k, v in losses.items():
+            running[k] = 0.98 * running.get(k, float(v)) + 0.02 * float(v)
+        bar.update(1)
+        if step % 50 == 0:
+            bar.set_postfix({k: f"{v:.4f}" for k, v in running.items()})
+            log.log(step=step, images=images, seconds=round(seconds, 1),
+                    epochs=round(images / x.shape[0], 3), grad_norm=float(grad_norm),
+                    **{k: round(v, 5) for k, v in running.items()})
+        if time.time() - last_save > args.save_every * 60:
+            save()
+            last_save = time.time()
+    save()
+    bar.close()
+    print(f"{name}: step {step}, {images / x.shape[0]:.2f} epochs, "
+          f"{seconds / 60:.1f} min of training in total", flush=True)
+
+
+def train_forward(args):
+    device = pick_device()
+    state = checkpoint.load(os.path.join(args.run_dir, "forward.pt"), device)
+    cfg = config.from_dict(state["config"]) if state else config.get(args.config, **args.overrides)
+    torch.manual_seed(args.seed + (state["step"] if state else 0))
+    model = ForwardFlow(cfg).to(device)
+    ema = checkpoint.EMA(model, args.ema)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4, betas=(0.9, 0.99))
+    if state:
+        model.load_state_dict(state["model"])
+        ema.model.load_state_dict(state["ema"])
+        opt.load_state_dict(state["opt"])
+        print(f"resuming F from step {state['step']}", flush=True)
+    print(f"F: {sum(p.numel() for p in model.parameters()):,} parameters, device {device}",
+          flush=True)
+
+    def step_fn(xb, yb):
+        noisy = xb + cfg.noise_sigma * torch.randn_like(xb)
+        yb = drop_labels(yb, cfg.label_drop, cfg.num_classes)
+        nll = model.nll_loss(noisy, yb)
+        return {"loss": nll, "nll_nats_per_dim": nll.detach()}
+
+    train_loop("forward", args, cfg, model, ema, opt, state, step_fn, device)
+
+
+@torch.no_grad()
+def state_scales(flow, x, y, device):
+    """RMS of each F state over data: the normalization of the alignment targets."""
+    xb = x[:512].to(device)
+    noisy = xb + flow.cfg.noise_sigma * torch.randn_like(xb)
+    states, _ = flow.trajectory(noisy, y[:512].to(device))
+    return [float(s.pow(2).mean().sqrt()) for s in states]
+
+
+def train_reverse(args):
+    device = pick_device()
+    flow, fstate = load_forward(None, args.run_dir, device)
+    cfg = flow.cfg
+    state = checkpoint.load(os.path.join(args.run_dir, "reverse.pt"), device)
+    if state:
+        cfg = config.from_dict(state["config"])
+    else:
+        cfg = config.Config(**{**cfg.__dict__, **args.overrides})
+    torch.manual_seed(args.seed + (state["step"] if state else 0))
+    model = ReverseModel(cfg).to(device)
+    ema = checkpoint.EMA(model, args.ema)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4, betas=(0.9, 0.99))
+    if state:
+        model.load_state_dict(state["model"])
+        ema.model.load_state_dict(state["ema"])
+        opt.load_state_dict(state["opt"])
+        scales = state["extra"]["scales"]
+        print(f"resuming G from step {state['step']}", flush=True)
+    else:
+        x, y = data.load("train")
+        scales = state_scales(flow, x, y, device)
+        state = {"extra": {"scales": scales, "forward_step": fstate["step"]}}
+    print(f"G: {sum(p.numel() for p in model.parameters()):,} parameters, device {device}, "
+          f"state scales {[round(s, 3) for s in scales]}", flush=True)
+    nb = cfg.f_blocks
+    null = cfg.num_classes
+
+    def step_fn(xb, yb):
+        b = xb.shape[0]
+        yb = drop_labels(yb, cfg.label_drop, null)
+        with torch.no_grad():
+            noisy = xb + cfg.noise_sigma * torch.randn_like(xb)
+            states, _ = flow.trajectory(noisy, yb)
+        zeros = torch.zeros(b, device=xb.device)
+        outs = model.forward_tokens(states[-1], yb, zeros)
+        clean = flow.tokens(xb)
+        losses = {}
+        if cfg.use_align:
+            # G block j (1-based) inverts F block B-j+1: target is state s_{B-j}.
+            align = 0.0
+            for j in range(1, nb):
+                target = states[nb - j] / scales[nb - j]
+                align = align + nnf.mse_loss(outs[j - 1], target)
+            if cfg.use_denoise:
+                align = align + nnf.mse_loss(outs[nb - 1], states[0])
+            losses["align"] = align / (nb if cfg.use_denoise else max(nb - 1, 1))
+        final_target = clean if cfg.use_denoise else states[0]
+        losses["recon"] = nnf.mse_loss(outs[-1], final_target)
+        # Training-time CFG: G(z|c,w) learns (1+w)G(z|c,0) - wG(z|null,0) on prior noise.
+        m = int(b * cfg.cfg_fraction)
+        if m > 0 and cfg.guidance_max > 0:
+            z = torch.randn(m, cfg.tokens, cfg.token_dim, device=xb.device)
+            yc = torch.randint(0, null, (m,), device=xb.device)
+            w = torch.rand(m, device=xb.device) * cfg.guidance_max
+            zm = torch.zeros(m, device=xb.device)
+            with torch.no_grad():
+                cond = model.forward_tokens(z, yc, zm)[-1]
+                uncond = model.forward_tokens(z, torch.full_like(yc, null), zm)[-1]
+                target = (1 + w)[:, None, None] * cond - w[:, None, None] * uncond
+            losses["cfg"] = nnf.mse_loss(model.forward_tokens(z, yc, w)[-1], target)
+        losses["loss"] = sum(losses.values())
+        return losses
+
+    train_loop("reverse", args, cfg, model, ema, opt, state, step_fn, device)
+
+
+def parse_overrides(items):
+    out = {}
+    for item in items or []:
+        k, v = item.split("=", 1)
+        field = config.Config.__dataclass_fields__[k]
+        out[k] = (v.lower() in ("1", "true", "yes")) if field.type in (bool, "bool") else \
+            type(getattr(config.Config(), k))(v)
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("model", choices=["forward", "reverse"])
+    p.add_argument("--config", default="s", choices=sorted(config.CONFIGS))
+    p.add_argument("--set", nargs="*", help="config overrides, e.g. use_align=false")
+    p.add_argument("--run-dir", default=None)
+    p.add_argument("--minutes", type=float, default=30.0)
+    p.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: time only)")
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--ema", type=float, default=0.999)
+    p.add_argument("--save-every", type=float, default=5.0, help="minutes between checkpoints")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=0)
+    args = p.parse_args(argv)
+    args.overrides = parse_overrides(args.set)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.run_dir is None:
+        args.run_dir = default_run_dir(config.get(args.config))
+    (train_forward if args.model == "forward" else train_reverse)(args)
+
+
+if __name__ == "__main__":
+    main()
