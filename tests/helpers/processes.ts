@@ -1,0 +1,75 @@
+// Real child processes for integration tests: s3rver and the Node router, each started on
+// a free loopback port that it reports on stdout, and stopped by signal.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { ROOT } from "./fixtures.js";
+
+export interface Running {
+  child: ChildProcess;
+  /** The capture groups of the ready line. */
+  match: RegExpMatchArray;
+  output(): string;
+  /** Sends `signal` and resolves with the exit code (null when killed by a signal). */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts a process and resolves once a line of its output matches `ready`. */
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; ready: RegExp; timeoutMs?: number; name: string },
+): Promise<Running> {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  return new Promise((resolve, reject) => {
+    // A deadline for start-up, not a sleep: it only fires if the ready line never comes.
+    const timer = setTimeout(() => {
+      void stop("SIGKILL");
+      reject(new Error(`${options.name} did not start within ${options.timeoutMs ?? 60_000} ms:\n${output}`));
+    }, options.timeoutMs ?? 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = options.ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match, output: () => output, stop });
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${options.name} exited with ${String(code)} before it was ready:\n${output}`));
+    });
+  });
+}
+
+export async function startS3rver(directory: string, bucket: string): Promise<Running & { endpoint: string }> {
+  const bin = path.join(ROOT, "node_modules", "s3rver", "bin", "s3rver.js");
+  const running = await startProcess(
+    process.execPath,
+    [bin, "-d", directory, "-a", "127.0.0.1", "-p", "0", "--configure-bucket", bucket],
+    { ready: /S3rver listening on 127\.0\.0\.1:(\d+)/, name: "s3rver" },
+  );
+  return { ...running, endpoint: `http://127.0.0.1:${running.match[1] ?? ""}` };
+}
+
+/** The router exactly as `npm start` runs it, on a free port (PORT=0). */
+export async function startRouter(env: NodeJS.ProcessEnv): Promise<Running & { url: string }> {
+  const running = await startProcess(process.execPath, ["--import", "tsx", "node/main.ts"], {
+    env: { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    ready: /"message":"listening","url":"(http:\/\/[^"]+)"/,
+    name: "router",
+  });
+  return { ...running, url: running.match[1] ?? "" };
+}

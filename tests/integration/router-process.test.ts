@@ -1,0 +1,68 @@
+// Router processes beyond the shared one: a cold cache over the same bucket is served from
+// the store; without S3 the local directory store is used; SIGTERM exits cleanly.
+
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { decodePng } from "../../src/png/decode.js";
+import { FIXTURE_MODELS_DIR } from "../helpers/fixtures.js";
+import { startRouter, type Running } from "../helpers/processes.js";
+import { routerEnv } from "./global-setup.js";
+
+const started: Running[] = [];
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((r) => r.stop("SIGKILL")));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function router(env: NodeJS.ProcessEnv) {
+  const r = await startRouter(env);
+  started.push(r);
+  return r;
+}
+
+describe("a second router with a cold cache", () => {
+  it("serves a stored sample from the store without sampling", async () => {
+    const shared = inject("routerUrl");
+    const url = "/v1/samples/tiny-biflow/coat/31337.png?guidance=0.75";
+    const first = await fetch(shared + url);
+    expect(first.headers.get("x-sample-source")).toBe("computed");
+    const bytes = new Uint8Array(await first.arrayBuffer());
+
+    const cold = await router({ ...routerEnv(inject("s3Endpoint")), CACHE_MAX_BYTES: "0" });
+    const res = await fetch(cold.url + url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-sample-source")).toBe("store");
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
+    const metrics = await (await fetch(`${cold.url}/metrics`)).text();
+    expect(metrics).not.toMatch(/^biflow_sampler_calls_total\{/m);
+    expect(metrics).toContain('biflow_sample_lookups_total{layer="store",result="hit"} 1');
+  });
+});
+
+describe("a router without S3", () => {
+  it("stores samples in its local data directory, and exits 0 on SIGTERM", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "biflow-data-"));
+    dirs.push(dataDir);
+    const local = await router({ MODELS_DIR: FIXTURE_MODELS_DIR, DATA_DIR: dataDir, S3_ENDPOINT: "" });
+    const res = await fetch(`${local.url}/v1/samples/tiny-rgb/green/5.png`);
+    expect(res.status).toBe(200);
+    const key = res.headers.get("x-sample-key") ?? "";
+    expect(key).toBe("samples/v1/tiny-rgb/0.0.1-fixture/1/g1.00/5.png");
+    const onDisk = await readFile(path.join(dataDir, "objects", key));
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(new Uint8Array(onDisk));
+    expect((await decodePng(new Uint8Array(onDisk))).channels).toBe(3);
+    expect(await local.stop("SIGTERM")).toBe(0);
+    expect(local.output()).toContain('"message":"shutting down","signal":"SIGTERM"');
+  });
+});
+
+describe("a router with bad configuration", () => {
+  it("refuses to start, naming every bad variable", async () => {
+    await expect(startRouter({ PORT: "-3", S3_ENDPOINT: "http://127.0.0.1:1", MODELS_DIR: FIXTURE_MODELS_DIR })).rejects.toThrow(
+      /exited with 2[\s\S]*S3_BUCKET is required[\s\S]*PORT must be an integer/,
+    );
+  });
+});
