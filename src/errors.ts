@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 const STATUS = {
   invalid_request: 400,
   invalid_json: 400,
+  unauthorized: 401,
   not_found: 404,
   model_not_found: 404,
   method_not_allowed: 405,
@@ -15,7 +16,9 @@ const STATUS = {
   internal: 500,
   sampler_unavailable: 503,
   storage_unavailable: 503,
+  overloaded: 503,
   sampler_timeout: 504,
+  deadline_exceeded: 504,
 } as const;
 
 export type ErrorType = keyof typeof STATUS;

@@ -1,4 +1,4 @@
-// A minimal Prometheus registry (counters and histograms with labels) rendering the text
+// A minimal Prometheus registry (counters, gauges and histograms with labels) rendering the text
 // exposition format 0.0.4; small enough to run in a Worker without a metrics library.
 
 type Labels = Readonly<Record<string, string>>;
@@ -53,10 +53,8 @@ abstract class Family<S> implements Metric {
   }
 }
 
-export class Counter extends Family<{ value: number }> {
-  protected get kind(): string {
-    return "counter";
-  }
+/** One number per label set: what counters and gauges share. */
+abstract class ScalarFamily extends Family<{ value: number }> {
   protected initial(): { value: number } {
     return { value: 0 };
   }
@@ -71,6 +69,23 @@ export class Counter extends Family<{ value: number }> {
   /** Current value of one series (for tests and health output). */
   get(labels: Labels = {}): number {
     return this.stateFor(labels).value;
+  }
+}
+
+export class Counter extends ScalarFamily {
+  protected get kind(): string {
+    return "counter";
+  }
+}
+
+/** A value that goes up and down (queue depth, state flags). */
+export class Gauge extends ScalarFamily {
+  protected get kind(): string {
+    return "gauge";
+  }
+
+  set(labels: Labels, value: number): void {
+    this.stateFor(labels).value = value;
   }
 }
 
@@ -123,6 +138,10 @@ export class Registry {
 
   counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
     return this.add(new Counter(name, help, labelNames));
+  }
+
+  gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
+    return this.add(new Gauge(name, help, labelNames));
   }
 
   histogram(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]): Histogram {
