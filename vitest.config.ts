@@ -1,6 +1,6 @@
 // Test projects: `unit` (pure functions and the app with in-memory fakes, plus the WASM
 // sampler on the fixture model) and `integration` (real s3rver and router processes).
-// The Worker suite joins as another project: add "vitest.workers.config.ts" to `projects`.
+// `worker` (vitest.workers.config.ts): the Worker entry inside workerd.
 
 import { defineConfig } from "vitest/config";
 
@@ -27,6 +27,7 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      "vitest.workers.config.ts",
     ],
   },
 });

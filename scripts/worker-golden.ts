@@ -1,0 +1,81 @@
+// Writes tests/worker/golden/: PNGs of the edge models computed by the Node WASM sampler
+// (onnxruntime-web on Node), which the Worker test compares with what workerd computes for
+// the same (model, version, class, seed, guidance). Rerun after a model changes:
+//   npm run worker:golden
+
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { scanModelsDir } from "../node/models-dir.js";
+import { nodeWasmLoading } from "../node/ort-wasm.js";
+import { canonicalGuidance, formatGuidance } from "../src/keys.js";
+import { classLabel } from "../src/models/classes.js";
+import type { ModelEntry } from "../src/models/registry.js";
+import { createJsonLogger } from "../src/logger.js";
+import { systemClock } from "../src/clock.js";
+import { OrtRuntime } from "../src/onnx/runtime.js";
+import { WasmSampler } from "../src/onnx/wasm-sampler.js";
+import type { GoldenCase } from "../tests/worker/golden-cases.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const GOLDEN_DIR = path.join(ROOT, "tests", "worker", "golden");
+
+/** Cases spanning classes (first, middle, last, unconditional), seeds and the guidance range. */
+function casesFor(model: ModelEntry): { classIndex: number | null; seed: number; guidance: number }[] {
+  const { classes, guidance } = model.manifest;
+  const k = classes.length;
+  return [
+    { classIndex: 0, seed: 0, guidance: guidance.default },
+    { classIndex: Math.floor(k / 2), seed: 42, guidance: guidance.max },
+    { classIndex: k - 1, seed: 123_456_789, guidance: (guidance.min + guidance.max) / 2 },
+    { classIndex: null, seed: 4_294_967_295, guidance: guidance.min },
+  ].map((c) => ({ ...c, guidance: canonicalGuidance(c.guidance) }));
+}
+
+async function main(): Promise<void> {
+  const logger = createJsonLogger({
+    level: "warn",
+    clock: systemClock,
+    write: (line) => process.stderr.write(`${line}\n`),
+  });
+  const { registry, skipped } = await scanModelsDir(path.join(ROOT, "models"), logger);
+  if (skipped.length > 0) throw new Error(`models skipped: ${skipped.map((s) => s.folder).join(", ")}`);
+  const sampler = new WasmSampler({ runtime: new OrtRuntime({ wasm: nodeWasmLoading() }) });
+  const edge = registry.list().filter((m) => sampler.accepts(m, 1));
+
+  await rm(GOLDEN_DIR, { recursive: true, force: true });
+  const index: GoldenCase[] = [];
+  for (const model of edge) {
+    const { manifest } = model;
+    await mkdir(path.join(GOLDEN_DIR, manifest.id), { recursive: true });
+    for (const c of casesFor(model)) {
+      const [image] = await sampler.sample({
+        model,
+        classInput: c.classIndex ?? manifest.null_class,
+        seeds: [c.seed],
+        guidance: c.guidance,
+      });
+      if (image === undefined) throw new Error(`${model.ref}: no image`);
+      const label = classLabel(manifest, c.classIndex);
+      const file = `${manifest.id}/${label}-${c.seed}-g${formatGuidance(c.guidance)}.png`;
+      await writeFile(path.join(GOLDEN_DIR, file), image.png);
+      index.push({
+        model: manifest.id,
+        version: manifest.version,
+        class: label,
+        seed: c.seed,
+        guidance: formatGuidance(c.guidance),
+        file,
+      });
+    }
+  }
+  await writeFile(path.join(GOLDEN_DIR, "index.json"), `${JSON.stringify(index, null, 2)}\n`);
+  process.stdout.write(
+    `${index.length} golden samples for ${edge.map((m) => m.ref).join(", ")} in tests/worker/golden/\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker-golden: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,135 @@
+// The public sample API inside workerd: POST stores each sample in R2 under its derived key,
+// the on-demand URL returns a PNG of the model's size, and the second read is a Cache API
+// HIT that never reaches the sampler.
+
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { CACHE_KEY_ORIGIN } from "../../src/cache/cache-api.js";
+import { sampleKey } from "../../src/keys.js";
+import { decodePng } from "../../src/png/decode.js";
+import { bundledManifests, call, ORIGIN, postJson, samplerCalls } from "./helpers.js";
+
+const [first] = bundledManifests();
+if (first === undefined) throw new Error("no edge model is bundled into the Worker");
+const model = first;
+
+interface SampleResponse {
+  model: string;
+  version: string;
+  seed: number;
+  class: number | null;
+  guidance: number;
+  samples: { index: number; seed: number; url: string; key: string; source: string }[];
+}
+
+describe(`POST /v1/samples (${model.id}, in workerd)`, () => {
+  it("stores every sample in R2 under the key derived from model, version, class, seed and guidance", async () => {
+    const before = await samplerCalls(model.id);
+    const response = await postJson("/v1/samples", { model: model.id, n: 3, class: 1, seed: 5000, guidance: 1.5 });
+    expect(response.status).toBe(200);
+    const body = await response.json<SampleResponse>();
+    expect(body).toMatchObject({ model: model.id, version: model.version, seed: 5000, class: 1, guidance: 1.5 });
+    expect(body.samples.map((s) => s.seed)).toEqual([5000, 5001, 5002]);
+    // One batch for the three misses.
+    expect(await samplerCalls(model.id)).toBe(before + 1);
+
+    for (const sample of body.samples) {
+      const key = sampleKey({
+        modelId: model.id,
+        version: model.version,
+        classIndex: 1,
+        seed: sample.seed,
+        guidance: 1.5,
+      });
+      expect(sample.key).toBe(key);
+      expect(sample.source).toBe("computed");
+      const object = await env.SAMPLES.get(key);
+      if (object === null) throw new Error(`${key} is not in R2`);
+      expect(object.httpMetadata?.contentType).toBe("image/png");
+      expect(object.httpMetadata?.cacheControl).toBe("public, max-age=31536000, immutable");
+      const stored = new Uint8Array(await object.arrayBuffer());
+      // The on-demand URL serves exactly the stored object.
+      expect(sample.url.startsWith(`${ORIGIN}/v1/samples/${model.id}/`)).toBe(true);
+      const served = await call(sample.url.slice(ORIGIN.length));
+      expect(served.status).toBe(200);
+      expect(new Uint8Array(await served.arrayBuffer())).toEqual(stored);
+    }
+  });
+});
+
+describe(`GET /v1/samples/{model}/{class}/{seed}.png (${model.id}, in workerd)`, () => {
+  const path = `/v1/samples/${model.id}/0/777.png?guidance=1`;
+  const key = sampleKey({ modelId: model.id, version: model.version, classIndex: 0, seed: 777, guidance: 1 });
+
+  it("computes a PNG of the model's size, stores it in R2 and fills the Cache API", async () => {
+    const before = await samplerCalls(model.id);
+    const response = await call(path);
+    // call() returned after ctx.waitUntil settled: the deferred cache write is done.
+    const cached = await caches.default.match(`${CACHE_KEY_ORIGIN}/${key}`);
+    expect(cached?.headers.get("etag")).toBe(response.headers.get("etag"));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("image/png");
+    expect(response.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(response.headers.get("x-sample-source")).toBe("computed");
+    expect(response.headers.get("x-sample-key")).toBe(key);
+    expect(response.headers.get("etag")).toMatch(/^"[0-9a-f]+"$/);
+    const raster = await decodePng(new Uint8Array(await response.arrayBuffer()));
+    expect(raster).toMatchObject({
+      width: model.image.width,
+      height: model.image.height,
+      channels: model.image.channels,
+    });
+    expect(new Set(raster.pixels).size).toBeGreaterThan(1); // not a blank image
+    expect(await samplerCalls(model.id)).toBe(before + 1);
+    expect(await env.SAMPLES.head(key)).not.toBeNull();
+  });
+
+  it("serves the second read from the Cache API without calling the sampler", async () => {
+    const first = await call(path);
+    const before = await samplerCalls(model.id);
+    const second = await call(path);
+    expect(second.status).toBe(200);
+    expect(second.headers.get("x-sample-source")).toBe("cache");
+    expect(second.headers.get("etag")).toBe(first.headers.get("etag"));
+    expect(new Uint8Array(await second.arrayBuffer())).toEqual(new Uint8Array(await first.arrayBuffer()));
+    expect(await samplerCalls(model.id)).toBe(before);
+  });
+
+  it("falls back to R2 when the cache lost the entry, and fills the cache again", async () => {
+    await call(path);
+    expect(await caches.default.delete(`${CACHE_KEY_ORIGIN}/${key}`)).toBe(true);
+    const before = await samplerCalls(model.id);
+    const fromStore = await call(path);
+    expect(fromStore.headers.get("x-sample-source")).toBe("store");
+    expect((await call(path)).headers.get("x-sample-source")).toBe("cache");
+    expect(await samplerCalls(model.id)).toBe(before);
+  });
+
+  it("answers If-None-Match with 304", async () => {
+    const { headers } = await call(path);
+    const etag = headers.get("etag");
+    if (etag === null) throw new Error("no ETag");
+    const response = await call(path, { headers: { "if-none-match": etag } });
+    expect(response.status).toBe(304);
+    expect(response.headers.get("etag")).toBe(etag);
+  });
+});
+
+describe("the rest of the API in workerd", () => {
+  it("lists the bundled models and reports ready", async () => {
+    const models = await (await call("/v1/models")).json<{ models: { id: string; placements: string[] }[] }>();
+    expect(models.models.map((m) => m.id)).toEqual(
+      bundledManifests()
+        .map((m) => m.id)
+        .sort(),
+    );
+    expect(models.models.every((m) => m.placements.includes("edge"))).toBe(true);
+    const ready = await call("/health/ready");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: "ready",
+      checks: { store: { ok: true, detail: "R2 binding" } },
+    });
+    expect((await call("/openapi.json")).status).toBe(200);
+  });
+});

@@ -1,0 +1,41 @@
+// The `worker` test project: tests/worker/ run INSIDE workerd (@cloudflare/vitest-pool-workers)
+// against the real Worker entry, with the bindings of wrangler.toml (R2 bucket simulated by
+// miniflare, Cache API, vars). Golden PNGs from the Node sampler are provided to the tests.
+
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineProject } from "vitest/config";
+import { writeModelsModule } from "./scripts/worker-models.js";
+import type { GoldenCase, ProvidedGolden } from "./tests/worker/golden-cases.js";
+
+const ROOT = path.dirname(fileURLToPath(import.meta.url));
+const GOLDEN_DIR = path.join(ROOT, "tests", "worker", "golden");
+
+/** The golden PNGs written by `npm run worker:golden`, for the determinism test. */
+async function readGoldens(): Promise<ProvidedGolden[]> {
+  const index = JSON.parse(await readFile(path.join(GOLDEN_DIR, "index.json"), "utf8")) as GoldenCase[];
+  return Promise.all(
+    index.map(async (c) => ({ ...c, png: (await readFile(path.join(GOLDEN_DIR, c.file))).toString("base64") })),
+  );
+}
+
+export default defineProject(async () => {
+  // The Worker imports the bundled-model list; tests see exactly what wrangler deploys.
+  await writeModelsModule(path.join(ROOT, "models"));
+  return {
+    plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+    test: {
+      name: "worker",
+      include: ["tests/worker/**/*.test.ts"],
+      provide: { workerGoldens: await readGoldens() },
+      // One runner for every worker test file: the pool ships the 14 MB ORT module to workerd
+      // as JSON (10-25 s here), and that should happen once, not once per file.
+      isolate: false,
+      fileParallelism: false,
+      testTimeout: 60_000,
+      hookTimeout: 120_000,
+    },
+  };
+});

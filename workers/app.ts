@@ -1,0 +1,43 @@
+// Wires the core to Workers: the bundled models, the WASM sampler on the precompiled .wasm,
+// the R2 bucket as object store and the Cache API as sample cache (writes via waitUntil).
+
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { createApp } from "../src/app.js";
+import { CacheApiSampleCache } from "../src/cache/cache-api.js";
+import { noCache } from "../src/cache/sample-cache.js";
+import { systemClock } from "../src/clock.js";
+import { parseConfig } from "../src/config.js";
+import { createJsonLogger } from "../src/logger.js";
+import { OrtRuntime } from "../src/onnx/runtime.js";
+import { WasmSampler } from "../src/onnx/wasm-sampler.js";
+import { R2ObjectStore } from "../src/storage/r2.js";
+import { bundledRegistry, type BundledModel } from "./bundled-models.js";
+import { DeferredWriteCache } from "./deferred-cache.js";
+import { stringVars, type Env } from "./env.js";
+
+export interface EdgeDeps {
+  /** onnxruntime-web's .wasm, compiled by wrangler (see workers/index.ts). */
+  ortWasm: WebAssembly.Module;
+  models: readonly BundledModel[];
+  /** The Cache API cache samples go to (caches.default in production). */
+  cache: Cache;
+}
+
+export interface EdgeApp {
+  app: OpenAPIHono;
+  /** Pending Cache API writes; the entry hands flush() to ctx.waitUntil. */
+  cache: DeferredWriteCache;
+}
+
+/** The core app over this isolate's bindings; throws ConfigError on bad vars. */
+export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
+  const config = parseConfig(stringVars(env));
+  const logger = createJsonLogger({ level: config.logLevel, clock: systemClock, write: (line) => console.log(line) });
+  const registry = bundledRegistry(deps.models);
+  const sampler = new WasmSampler({ runtime: new OrtRuntime({ wasm: { kind: "module", module: deps.ortWasm } }) });
+  const inner = config.cacheMaxBytes > 0 ? new CacheApiSampleCache(deps.cache) : noCache;
+  const cache = new DeferredWriteCache(inner, logger);
+  const store = new R2ObjectStore(env.SAMPLES, config.publicBaseUrl);
+  const app = createApp({ config, registry, samplers: [sampler], store, cache, clock: systemClock, logger });
+  return { app, cache };
+}
