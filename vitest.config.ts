@@ -1,6 +1,6 @@
 // Test projects: `unit` (pure functions and the app with in-memory fakes, plus the WASM
 // sampler on the fixture model) and `integration` (real s3rver and router processes).
-// `worker` (vitest.workers.config.ts): the Worker entry inside workerd.
+// `models` (ONNX parity, training smoke run); `worker` (vitest.workers.config.ts): the Worker entry inside workerd.
 
 import { defineConfig } from "vitest/config";
 
@@ -25,6 +25,16 @@ export default defineConfig({
           hookTimeout: 120_000,
           // One router and one s3rver serve every integration file: run them in order.
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // The trained models: ONNX/PyTorch parity, and the training pipeline's smoke run
+          // (Debian python3-torch; minutes on 2 cores, hence the long timeout).
+          name: "models",
+          include: ["tests/models/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 600_000,
         },
       },
       "vitest.workers.config.ts",

@@ -1,12 +1,21 @@
 // Node-only settings (listen address, model and data folders) read with the core's
 // ConfigReader, so one run reports every bad variable, core and Node alike.
 
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigReader, readConfig, type Config, type EnvRecord } from "../src/config.js";
 
-/** The repository root: defaults are relative to it, not to the working directory. */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/**
+ * The project root (the nearest folder with a package.json above this file, so it holds
+ * for node/ run by tsx and for dist/node/ alike): defaults are relative to it, not to the
+ * working directory.
+ */
+export const PROJECT_ROOT = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 
 export interface NodeConfig {
   core: Config;

@@ -4,7 +4,13 @@
 import { mkdir, readFile, rename, stat, writeFile, access, constants } from "node:fs/promises";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { DEFAULT_CONTENT_TYPE, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "../src/storage/object-store.js";
+import {
+  DEFAULT_CONTENT_TYPE,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+  type StoredObject,
+} from "../src/storage/object-store.js";
 
 /** Content types by extension: keys are ours and end in a known extension. */
 const CONTENT_TYPES: Readonly<Record<string, string>> = { ".png": "image/png", ".json": "application/json" };
@@ -68,7 +74,10 @@ export class FsObjectStore implements ObjectStore {
       await access(this.root, constants.W_OK);
       return { ok: true, detail: `directory ${this.root} writable` };
     } catch (err) {
-      return { ok: false, detail: `directory ${this.root} not writable (${(err as NodeJS.ErrnoException).code ?? "error"})` };
+      return {
+        ok: false,
+        detail: `directory ${this.root} not writable (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+      };
     }
   }
 }

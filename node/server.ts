@@ -16,6 +16,7 @@ import type { NodeConfig } from "./config.js";
 import { FsObjectStore } from "./fs-object-store.js";
 import { scanModelsDir } from "./models-dir.js";
 import { nodeWasmLoading } from "./ort-wasm.js";
+import { nodeOrtWebFiles } from "./ort-web-files.js";
 
 export interface NodeApp {
   app: OpenAPIHono;
@@ -46,6 +47,15 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
       count: config.core.gpuBackendUrls.length,
     });
   }
-  const app = createApp({ config: config.core, registry, samplers: [sampler], store, cache, clock: systemClock, logger });
+  const app = createApp({
+    config: config.core,
+    registry,
+    samplers: [sampler],
+    store,
+    cache,
+    clock: systemClock,
+    logger,
+    ortWebFiles: await nodeOrtWebFiles(),
+  });
   return { app, sampler, store, warmUp: () => sampler.warmUp(registry.list()) };
 }

@@ -109,7 +109,9 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     },
   });
 
-  app.notFound((c) => errorResponse(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path.slice(0, 200)}`)));
+  app.notFound((c) =>
+    errorResponse(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path.slice(0, 200)}`)),
+  );
   app.onError((err) => {
     const apiError = toApiError(err);
     if (!apiError.isClientFault) logger.error("request failed", { type: apiError.type, error: apiError.cause ?? err });

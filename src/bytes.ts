@@ -1,5 +1,5 @@
 // Byte helpers on Web APIs only (Uint8Array, streams, crypto.subtle): concatenation,
-// draining a stream, hex, SHA-256 and strong ETags.
+// draining a stream, hex, base64, SHA-256 and strong ETags.
 
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   const total = parts.reduce((n, p) => n + p.length, 0);
@@ -53,4 +53,21 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 /** A strong ETag for exact bytes (RFC 9110 section 8.8.3): the first 128 bits of SHA-256. */
 export async function strongEtag(bytes: Uint8Array): Promise<string> {
   return `"${(await sha256Hex(bytes)).slice(0, 32)}"`;
+}
+
+/** Base64 (RFC 4648, with padding) via btoa, in chunks so large inputs do not overflow the stack. */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/** The inverse of toBase64; throws on characters outside the alphabet (atob does). */
+export function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
 }

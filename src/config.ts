@@ -27,7 +27,7 @@ export interface Config {
   publicBaseUrl: string | undefined;
   logLevel: LogLevel;
   s3: S3Config | undefined;
-  /** Reserved for the GPU backend pool: parsed and validated, not used yet. */
+  /** The GPU backend pool (GPU_BACKEND_URLS); its other settings are in src/pool/config.ts. */
   gpuBackendUrls: string[];
 }
 
@@ -120,7 +120,7 @@ export class ConfigReader {
   }
 }
 
-function readS3(r: ConfigReader): S3Config | undefined {
+export function readS3(r: ConfigReader): S3Config | undefined {
   const endpoint = r.url("S3_ENDPOINT");
   if (endpoint === undefined) return undefined;
   const bucket = r.string("S3_BUCKET");

@@ -21,11 +21,7 @@ function serialise(value: unknown): unknown {
   return value;
 }
 
-export function createJsonLogger(options: {
-  level: LogLevel;
-  clock: Clock;
-  write: (line: string) => void;
-}): Logger {
+export function createJsonLogger(options: { level: LogLevel; clock: Clock; write: (line: string) => void }): Logger {
   const threshold = LOG_LEVELS.indexOf(options.level);
   const log =
     (level: LogLevel) =>

@@ -1,5 +1,5 @@
-// The one interface every sampler implements (in-process WASM today; the GPU backend pool
-// and the browser later): the router depends on this, never on an implementation.
+// The one interface every sampler implements (in-process WASM, the GPU backend pool; the
+// browser later): the router depends on this, never on an implementation.
 
 import type { ModelEntry } from "./models/registry.js";
 
@@ -17,6 +17,8 @@ export interface SampledImage {
   seed: number;
   /** The encoded PNG, ready to store and serve. */
   png: Uint8Array;
+  /** True when the sampler already wrote it to the object store under its sample key. */
+  stored?: boolean;
 }
 
 export interface SamplerHealth {
@@ -33,11 +35,10 @@ export interface Sampler {
   health(): Promise<SamplerHealth>;
 }
 
-/** Router policy: the first sampler, in the configured order, that accepts the batch. */
-export function pickSampler(
-  samplers: readonly Sampler[],
-  model: ModelEntry,
-  count: number,
-): Sampler | undefined {
+/** Picks the sampler for a batch, or undefined when none can take it now. */
+export type ChooseSampler = (model: ModelEntry, count: number) => Sampler | undefined;
+
+/** The default policy: the first sampler, in the configured order, that accepts the batch. */
+export function pickSampler(samplers: readonly Sampler[], model: ModelEntry, count: number): Sampler | undefined {
   return samplers.find((s) => s.accepts(model, count));
 }

@@ -18,7 +18,9 @@ function shown(input: unknown): string {
 function rule(param: string, bounds: string) {
   return {
     error: (issue: { input?: unknown }) =>
-      issue.input === undefined ? `${param} is required: ${bounds}` : `${param} must be ${bounds}; got ${shown(issue.input)}`,
+      issue.input === undefined
+        ? `${param} is required: ${bounds}`
+        : `${param} must be ${bounds}; got ${shown(issue.input)}`,
   };
 }
 
@@ -48,7 +50,9 @@ export const SampleRequestSchema = z
         .number(guidanceRule)
         .finite(guidanceRule)
         .optional()
-        .openapi({ description: "Classifier-free guidance scale, rounded to 2 decimals. Absent: the model's default." }),
+        .openapi({
+          description: "Classifier-free guidance scale, rounded to 2 decimals. Absent: the model's default.",
+        }),
     },
     { error: (issue) => (issue.code === "invalid_type" ? "request body must be a JSON object" : undefined) },
   )
@@ -57,7 +61,11 @@ export const SampleRequestSchema = z
 export type SampleRequest = z.infer<typeof SampleRequestSchema>;
 
 export const SampleUrlParamsSchema = z.object({
-  model: z.string().min(1).max(64).openapi({ param: { name: "model", in: "path" }, example: "fmnist-biflow-s" }),
+  model: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "model", in: "path" }, example: "fmnist-biflow-s" }),
   class: z
     .string()
     .min(1)

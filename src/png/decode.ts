@@ -38,12 +38,23 @@ function unfilter(data: Uint8Array, width: number, height: number, bpp: number):
       const c = x >= bpp && y > 0 ? (out[row - stride + x - bpp] ?? 0) : 0;
       let predictor: number;
       switch (filter) {
-        case 0: predictor = 0; break;
-        case 1: predictor = a; break;
-        case 2: predictor = b; break;
-        case 3: predictor = (a + b) >>> 1; break;
-        case 4: predictor = paeth(a, b, c); break;
-        default: throw new PngError(`unknown filter type ${String(filter)} on row ${y}`);
+        case 0:
+          predictor = 0;
+          break;
+        case 1:
+          predictor = a;
+          break;
+        case 2:
+          predictor = b;
+          break;
+        case 3:
+          predictor = (a + b) >>> 1;
+          break;
+        case 4:
+          predictor = paeth(a, b, c);
+          break;
+        default:
+          throw new PngError(`unknown filter type ${String(filter)} on row ${y}`);
       }
       out[row + x] = (raw + predictor) & 0xff;
     }

@@ -45,10 +45,5 @@ function scanlines(r: Raster): Uint8Array {
 export async function encodePng(r: Raster): Promise<Uint8Array> {
   checkRaster(r);
   const idat = await transformBytes(scanlines(r), new CompressionStream("deflate"));
-  return concatBytes([
-    PNG_SIGNATURE,
-    chunk("IHDR", header(r)),
-    chunk("IDAT", idat),
-    chunk("IEND", new Uint8Array(0)),
-  ]);
+  return concatBytes([PNG_SIGNATURE, chunk("IHDR", header(r)), chunk("IDAT", idat), chunk("IEND", new Uint8Array(0))]);
 }

@@ -60,7 +60,13 @@ export class SampleService {
   async resolve(target: SampleTarget): Promise<ResolvedSample[]> {
     const { manifest } = target.model;
     const keys = target.seeds.map((seed) =>
-      sampleKey({ modelId: manifest.id, version: manifest.version, classIndex: target.classIndex, seed, guidance: target.guidance }),
+      sampleKey({
+        modelId: manifest.id,
+        version: manifest.version,
+        classIndex: target.classIndex,
+        seed,
+        guidance: target.guidance,
+      }),
     );
     const seedOf = new Map(keys.map((key, i) => [key, target.seeds[i] ?? 0]));
     const found = await this.coalescer.runMany(keys, (missing) => this.fill(target, missing, seedOf));
@@ -106,7 +112,10 @@ export class SampleService {
 
     // Keep request order for the batch so sample i is image i of the model's output.
     const ordered = keys.filter((key) => toCompute.includes(key));
-    const images = await this.compute(target, ordered.map((key) => seedOf.get(key) ?? 0));
+    const images = await this.compute(
+      target,
+      ordered.map((key) => seedOf.get(key) ?? 0),
+    );
     await Promise.all(
       ordered.map(async (key, i) => {
         const image = images[i];

@@ -1,7 +1,13 @@
 // An object store held in memory: for tests and for embedding the app where no durable
 // store is wanted. Objects are copied in and out so callers cannot alias them.
 
-import { joinPublicUrl, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "./object-store.js";
+import {
+  joinPublicUrl,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+  type StoredObject,
+} from "./object-store.js";
 
 export class MemoryObjectStore implements ObjectStore {
   readonly name = "memory";

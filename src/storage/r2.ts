@@ -1,7 +1,14 @@
 // ObjectStore over a Cloudflare R2 bucket binding, typed structurally (just the calls we
 // make) so the core compiles without @cloudflare/workers-types; workers/ passes env.BUCKET.
 
-import { DEFAULT_CONTENT_TYPE, joinPublicUrl, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "./object-store.js";
+import {
+  DEFAULT_CONTENT_TYPE,
+  joinPublicUrl,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+  type StoredObject,
+} from "./object-store.js";
 
 interface R2HttpMetadataLike {
   contentType?: string;

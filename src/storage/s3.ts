@@ -1,16 +1,17 @@
 // ObjectStore over any S3-compatible endpoint with @aws-sdk/client-s3 (AWS, R2's S3 API,
 // MinIO, s3rver), with path-style addressing and public or presigned object URLs.
 
-import {
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { S3Config } from "../config.js";
-import { DEFAULT_CONTENT_TYPE, joinPublicUrl, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "./object-store.js";
+import {
+  DEFAULT_CONTENT_TYPE,
+  joinPublicUrl,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+  type StoredObject,
+} from "./object-store.js";
 
 export interface S3ObjectStoreOptions extends S3Config {
   /** Public base URL of the bucket; wins over presigning when both are set. */

@@ -70,7 +70,10 @@ export interface TestApp {
   telemetry: Telemetry;
 }
 
-export async function makeTestApp(overrides: Partial<AppDeps> = {}, env: Record<string, string> = {}): Promise<TestApp> {
+export async function makeTestApp(
+  overrides: Partial<AppDeps> = {},
+  env: Record<string, string> = {},
+): Promise<TestApp> {
   const sampler = new FakeSampler();
   const store = new MemoryObjectStore();
   const cache = new LruSampleCache(1024 * 1024);

@@ -61,8 +61,8 @@ describe("a router without S3", () => {
 
 describe("a router with bad configuration", () => {
   it("refuses to start, naming every bad variable", async () => {
-    await expect(startRouter({ PORT: "-3", S3_ENDPOINT: "http://127.0.0.1:1", MODELS_DIR: FIXTURE_MODELS_DIR })).rejects.toThrow(
-      /exited with 2[\s\S]*S3_BUCKET is required[\s\S]*PORT must be an integer/,
-    );
+    await expect(
+      startRouter({ PORT: "-3", S3_ENDPOINT: "http://127.0.0.1:1", MODELS_DIR: FIXTURE_MODELS_DIR }),
+    ).rejects.toThrow(/exited with 2[\s\S]*S3_BUCKET is required[\s\S]*PORT must be an integer/);
   });
 });

@@ -14,7 +14,15 @@ interface SampleResponse {
   class: number | null;
   class_name: string | null;
   guidance: number;
-  samples: { index: number; seed: number; class: number | null; url: string; key: string; source: string; object_url?: string }[];
+  samples: {
+    index: number;
+    seed: number;
+    class: number | null;
+    url: string;
+    key: string;
+    source: string;
+    object_url?: string;
+  }[];
 }
 
 let t: TestApp;
@@ -107,7 +115,9 @@ describe("POST /v1/samples", () => {
     const { MemoryObjectStore } = await import("../../src/storage/memory.js");
     t = await makeTestApp({ store: new MemoryObjectStore("https://cdn.test/bucket") });
     const body = await post({ model: "tiny-biflow", n: 1, seed: 3, class: 2 });
-    expect(body.samples[0]?.object_url).toBe("https://cdn.test/bucket/samples/v1/tiny-biflow/0.0.1-fixture/2/g1.00/3.png");
+    expect(body.samples[0]?.object_url).toBe(
+      "https://cdn.test/bucket/samples/v1/tiny-biflow/0.0.1-fixture/2/g1.00/3.png",
+    );
   });
 
   it("answers a bland 500 JSON when the sampler throws, and stores nothing", async () => {
@@ -141,7 +151,11 @@ describe("GET /v1/samples/{model}/{class}/{seed}.png", () => {
 
   it("names one sample for every spelling of its class and guidance", async () => {
     const etags = new Set<string | null>();
-    for (const u of [url, "/v1/samples/tiny-biflow/1/42.png?guidance=0.50", "/v1/samples/tiny-biflow/Trouser/42.png?guidance=0.499"]) {
+    for (const u of [
+      url,
+      "/v1/samples/tiny-biflow/1/42.png?guidance=0.50",
+      "/v1/samples/tiny-biflow/Trouser/42.png?guidance=0.499",
+    ]) {
       etags.add((await t.app.request(u)).headers.get("etag"));
     }
     expect(etags.size).toBe(1);

@@ -116,7 +116,13 @@ describe("GET /v1/samples/{model}/{class}/{seed}.png validation", () => {
 
 describe("routing errors", () => {
   it("unknown route -> 404 not_found JSON", async () => {
-    await expectError(await t.app.request("/v2/everything"), 404, "not_found", null, /no route for GET \/v2\/everything/);
+    await expectError(
+      await t.app.request("/v2/everything"),
+      404,
+      "not_found",
+      null,
+      /no route for GET \/v2\/everything/,
+    );
   });
 
   it.each([

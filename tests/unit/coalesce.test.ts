@@ -59,7 +59,10 @@ describe("Coalescer", () => {
     const second = c.runMany(["b", "c", "c", "a", "d"], compute);
     gate.resolve();
     const [r1, r2] = await Promise.all([first, second]);
-    expect(asked).toEqual([["a", "b"], ["c", "d"]]);
+    expect(asked).toEqual([
+      ["a", "b"],
+      ["c", "d"],
+    ]);
     expect([...r2.entries()].map(([k, v]) => [k, v.value, v.shared])).toEqual([
       ["b", "B", true],
       ["c", "C", false],
@@ -71,9 +74,7 @@ describe("Coalescer", () => {
 
   it("rejects a key the computation forgot to return", async () => {
     const c = new Coalescer<string>();
-    await expect(c.runMany(["a", "b"], () => Promise.resolve(new Map([["a", "A"]])))).rejects.toThrow(
-      /no value for b/,
-    );
+    await expect(c.runMany(["a", "b"], () => Promise.resolve(new Map([["a", "A"]])))).rejects.toThrow(/no value for b/);
     expect(c.size).toBe(0);
   });
 });

@@ -62,7 +62,7 @@ describe("parseConfig", () => {
     expect(problems).toEqual([
       'MAX_BODY_BYTES must be an integer from 256 to 1048576, got "lots"',
       'CACHE_MAX_BYTES must be an integer from 0 to 17179869184, got "-1"',
-      "LOG_LEVEL must be one of debug, info, warn, error, got \"loud\"",
+      'LOG_LEVEL must be one of debug, info, warn, error, got "loud"',
       "S3_ENDPOINT must be an http(s) URL",
       "GPU_BACKEND_URLS must be an http(s) URL",
     ]);

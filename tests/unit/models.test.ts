@@ -28,7 +28,11 @@ describe("parseManifest", () => {
     ["null_class not K", { null_class: 3 }, /null_class must equal the number of classes/],
     ["guidance default outside range", { guidance: { min: 0, max: 1, default: 2 } }, /guidance: min <= default <= max/],
     ["unknown placement", { placements: ["moon"] }, /placements\.0/],
-    ["file path escaping the folder", { files: { reverse: { path: "../x.onnx", sha256: "0".repeat(64), bytes: 1 } } }, /files\.reverse\.path/],
+    [
+      "file path escaping the folder",
+      { files: { reverse: { path: "../x.onnx", sha256: "0".repeat(64), bytes: 1 } } },
+      /files\.reverse\.path/,
+    ],
   ])("rejects %s", async (_, patch, message) => {
     const full = { ...(await rawManifest()), ...patch };
     expect(() => parseManifest(full, "fixture")).toThrow(ManifestError);
@@ -47,7 +51,9 @@ describe("classes", () => {
 
   it("resolves indexes, names, slugs and the null class", async () => {
     const m = await manifest();
-    expect([0, "0", "Trouser", "ankle BOOT", "ankle-boot", 9].map((v) => resolveClass(m, v))).toEqual([0, 0, 1, 9, 9, 9]);
+    expect([0, "0", "Trouser", "ankle BOOT", "ankle-boot", 9].map((v) => resolveClass(m, v))).toEqual([
+      0, 0, 1, 9, 9, 9,
+    ]);
     expect([null, undefined, 10, "null", "None", "unconditional"].map((v) => resolveClass(m, v))).toEqual(
       Array(6).fill(null),
     );

@@ -32,10 +32,13 @@ describe("FsObjectStore", () => {
     expect((await store.health()).ok).toBe(true);
   });
 
-  it.each(["../escape.png", "a/../../b.png", "/abs.png", "a//b.png", "a/./b.png", ""])("refuses key %j", async (key) => {
-    const store = new FsObjectStore(dir);
-    await expect(store.put(key, new Uint8Array(1), { contentType: "image/png" })).rejects.toThrow(RangeError);
-  });
+  it.each(["../escape.png", "a/../../b.png", "/abs.png", "a//b.png", "a/./b.png", ""])(
+    "refuses key %j",
+    async (key) => {
+      const store = new FsObjectStore(dir);
+      await expect(store.put(key, new Uint8Array(1), { contentType: "image/png" })).rejects.toThrow(RangeError);
+    },
+  );
 });
 
 describe("scanModelsDir", () => {

@@ -48,7 +48,9 @@ describe("encodePng / decodePng", () => {
   });
 
   it("rejects rasters whose pixel count does not match their size", async () => {
-    await expect(encodePng({ width: 2, height: 2, channels: 1, pixels: new Uint8Array(3) })).rejects.toThrow(RangeError);
+    await expect(encodePng({ width: 2, height: 2, channels: 1, pixels: new Uint8Array(3) })).rejects.toThrow(
+      RangeError,
+    );
   });
 
   it("decodes every scanline filter type (Sub, Up, Average, Paeth)", async () => {

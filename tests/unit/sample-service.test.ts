@@ -56,7 +56,9 @@ describe("SampleService", () => {
     const clock = { now: () => 0, monotonic: () => (t += 250) };
     const { service, target, telemetry } = await setup({ clock });
     await service.resolve(target);
-    expect(telemetry.render()).toMatch(/biflow_sampler_duration_seconds_sum\{sampler="fake",model="tiny-biflow"\} 0\.25\n/);
+    expect(telemetry.render()).toMatch(
+      /biflow_sampler_duration_seconds_sum\{sampler="fake",model="tiny-biflow"\} 0\.25\n/,
+    );
   });
 
   it("answers storage_unavailable (503) when the store fails, computing nothing", async () => {

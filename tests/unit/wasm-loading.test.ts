@@ -35,9 +35,9 @@ describe("withInstantiateRouted", () => {
     });
     expect(routed.module).toBe(module);
     expect(WebAssembly.instantiate).toBe(original);
-    await expect(
-      withInstantiateRouted(module, marker, () => Promise.reject(new Error("boom"))),
-    ).rejects.toThrow("boom");
+    await expect(withInstantiateRouted(module, marker, () => Promise.reject(new Error("boom")))).rejects.toThrow(
+      "boom",
+    );
     expect(WebAssembly.instantiate).toBe(original);
   });
 });

@@ -120,14 +120,15 @@ class ForwardFlow(nn.Module):
             xo[:, 0] = zo[:, 0]
             nb = yy.shape[0]
             heads, dh = cfg.f_heads, cfg.f_width // cfg.f_heads
-            caches = [(torch.zeros(nb, heads, cfg.tokens, dh), torch.zeros(nb, heads, cfg.tokens, dh))
-                      for _ in block.layers]
+            dev = z_image.device
+            caches = [(torch.zeros(nb, heads, cfg.tokens, dh, device=dev),
+                       torch.zeros(nb, heads, cfg.tokens, dh, device=dev)) for _ in block.layers]
             for t in range(1, cfg.tokens):
                 prev = xo[:, t - 1]
                 if guided:
                     prev = torch.cat([prev, prev])
                 mu, log_scale, caches = decode_block_step(
-                    weights, cfg, prev, torch.tensor(t - 1), yy, caches)
+                    weights, cfg, prev, torch.tensor(t - 1, device=dev), yy, caches)
                 if guided:
                     mu = (1 + guidance) * mu[:b] - guidance * mu[b:]
                     log_scale = (1 + guidance) * log_scale[:b] - guidance * log_scale[b:]

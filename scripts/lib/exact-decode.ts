@@ -1,0 +1,113 @@
+// F's exact inverse run through decode_step.onnx: TARFlow-style causal decoding, token by
+// token with a KV cache, block after block — the baseline BiFlow's one pass replaces.
+// The algorithm is the one the manifest states in files.decode_step.decoding.
+
+import type * as ort from "onnxruntime-node";
+import { float32, int64, outputData } from "./onnx-node.js";
+
+export interface Decoding {
+  patch: number;
+  tokens: number;
+  token_dim: number;
+  blocks: number;
+  block_token_order: ("canonical" | "reversed")[];
+}
+
+export interface CacheShape {
+  layers: number;
+  heads: number;
+  headDim: number;
+}
+
+interface ImageShape {
+  channels: number;
+  height: number;
+  width: number;
+}
+
+/** [N,C,H,W] -> [N,T,D]: row-major patches, each token's values in (c, row, col) order. */
+export function patchify(x: Float32Array, n: number, s: ImageShape, patch: number): Float32Array {
+  const gw = s.width / patch;
+  const d = s.channels * patch * patch;
+  const t = (s.height / patch) * gw;
+  const out = new Float32Array(n * t * d);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < s.channels; c++)
+      for (let y = 0; y < s.height; y++)
+        for (let xx = 0; xx < s.width; xx++) {
+          const token = Math.floor(y / patch) * gw + Math.floor(xx / patch);
+          const k = (c * patch + (y % patch)) * patch + (xx % patch);
+          out[(i * t + token) * d + k] = x[((i * s.channels + c) * s.height + y) * s.width + xx] ?? 0;
+        }
+  return out;
+}
+
+export function unpatchify(tokens: Float32Array, n: number, s: ImageShape, patch: number): Float32Array {
+  const gw = s.width / patch;
+  const d = s.channels * patch * patch;
+  const t = (s.height / patch) * gw;
+  const out = new Float32Array(n * s.channels * s.height * s.width);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < s.channels; c++)
+      for (let y = 0; y < s.height; y++)
+        for (let xx = 0; xx < s.width; xx++) {
+          const token = Math.floor(y / patch) * gw + Math.floor(xx / patch);
+          const k = (c * patch + (y % patch)) * patch + (xx % patch);
+          out[((i * s.channels + c) * s.height + y) * s.width + xx] = tokens[(i * t + token) * d + k] ?? 0;
+        }
+  return out;
+}
+
+/** Noise z [N,C,H,W] -> the (noisy) image F^-1(z), unguided, by causal decoding. */
+export async function exactInverse(
+  session: ort.InferenceSession,
+  z: Float32Array,
+  classes: readonly number[],
+  image: ImageShape,
+  dec: Decoding,
+  cache: CacheShape,
+): Promise<Float32Array> {
+  const n = classes.length;
+  const { tokens: T, token_dim: D } = dec;
+  let s = patchify(z, n, image, dec.patch);
+  const klass = int64(classes);
+  const cacheDims = [cache.layers, n, cache.heads, T, cache.headDim];
+  const cacheSize = cacheDims.reduce((a, b) => a * b, 1);
+  // token index t of the block's order -> canonical index
+  const at = (order: string, t: number) => (order === "reversed" ? T - 1 - t : t);
+  for (let b = dec.blocks - 1; b >= 0; b--) {
+    const order = dec.block_token_order[b] ?? "canonical";
+    const x = new Float32Array(s.length);
+    for (let i = 0; i < n; i++) x.set(s.subarray((i * T + at(order, 0)) * D, (i * T + at(order, 0) + 1) * D), (i * T + at(order, 0)) * D);
+    let k = float32(new Float32Array(cacheSize), cacheDims);
+    let v = float32(new Float32Array(cacheSize), cacheDims);
+    const token = new Float32Array(n * D);
+    for (let t = 1; t < T; t++) {
+      const prev = at(order, t - 1);
+      for (let i = 0; i < n; i++) token.set(x.subarray((i * T + prev) * D, (i * T + prev + 1) * D), i * D);
+      const out = await session.run({
+        block: int64([b], []),
+        position: int64([t - 1], []),
+        token: float32(token, [n, D]),
+        class: klass,
+        k_cache: k,
+        v_cache: v,
+      });
+      const mu = outputData(out, "mu");
+      const logScale = outputData(out, "log_scale");
+      const kOut = out["k_cache_out"];
+      const vOut = out["v_cache_out"];
+      if (kOut === undefined || vOut === undefined) throw new Error("decode_step returned no caches");
+      k = kOut;
+      v = vOut;
+      const cur = at(order, t);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < D; j++) {
+          const idx = (i * T + cur) * D + j;
+          x[idx] = (s[idx] ?? 0) * Math.exp(logScale[i * D + j] ?? 0) + (mu[i * D + j] ?? 0);
+        }
+    }
+    s = x;
+  }
+  return unpatchify(s, n, image, dec.patch);
+}
