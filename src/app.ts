@@ -12,7 +12,7 @@ import type { ModelRegistry } from "./models/registry.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerModelRoutes } from "./routes/models.js";
 import { PNG_ROUTE, PNG_ROUTE_NAME, registerSampleRoutes } from "./routes/samples.js";
-import type { Sampler } from "./sampler.js";
+import type { ChooseSampler, Sampler } from "./sampler.js";
 import { cryptoRandom, type RandomSource } from "./samples/params.js";
 import { SampleService } from "./samples/service.js";
 import type { Services } from "./services.js";
@@ -23,8 +23,12 @@ import { validationError } from "./validation.js";
 export interface AppDeps {
   config: Config;
   registry: ModelRegistry;
-  /** In routing order: the first that accepts a batch computes it. */
+  /** In routing order: the first that accepts a batch computes it (unless `choose` is given). */
   samplers: readonly Sampler[];
+  /** The routing policy (src/routing/policy.ts); by default the first sampler that accepts. */
+  choose?: ChooseSampler;
+  /** Retry-After (seconds) of the 503 when no sampler can take a batch now. */
+  retryAfterSeconds?: number;
   store: ObjectStore;
   cache: SampleCache;
   clock?: Clock;
@@ -67,6 +71,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       logger,
       clock,
       sampleTimeoutMs: deps.config.sampleTimeoutMs,
+      ...(deps.choose === undefined ? {} : { choose: deps.choose }),
+      ...(deps.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: deps.retryAfterSeconds }),
     }),
   };
 

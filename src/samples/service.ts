@@ -10,7 +10,7 @@ import { ApiError } from "../errors.js";
 import { sampleKey } from "../keys.js";
 import type { Logger } from "../logger.js";
 import type { ModelEntry } from "../models/registry.js";
-import { pickSampler, type SampledImage, type Sampler } from "../sampler.js";
+import { pickSampler, type ChooseSampler, type SampledImage, type Sampler } from "../sampler.js";
 import type { ObjectStore } from "../storage/object-store.js";
 import type { Telemetry } from "../telemetry.js";
 import { withTimeout } from "../timeout.js";
@@ -49,6 +49,10 @@ export interface SampleServiceDeps {
   logger: Logger;
   clock: Clock;
   sampleTimeoutMs: number;
+  /** The routing policy; by default the first of `samplers` that accepts the batch. */
+  choose?: ChooseSampler;
+  /** Retry-After (seconds) of the 503 when no sampler can take a batch now. */
+  retryAfterSeconds?: number;
 }
 
 export class SampleService {
@@ -121,7 +125,8 @@ export class SampleService {
         const image = images[i];
         if (image === undefined) throw new ApiError("internal", "internal error");
         const sample = { bytes: image.png, etag: await strongEtag(image.png) };
-        await this.storePut(key, image.png);
+        // A sampler that stored the PNG itself (GPU backends writing to S3) saves an upload.
+        if (image.stored !== true) await this.storePut(key, image.png);
         await this.cachePut(key, sample);
         out.set(key, { ...sample, source: "computed" });
       }),
@@ -131,9 +136,12 @@ export class SampleService {
 
   private async compute(target: SampleTarget, seeds: number[]): Promise<SampledImage[]> {
     const { model } = target;
-    const sampler = pickSampler(this.deps.samplers, model, seeds.length);
+    const choose = this.deps.choose ?? ((m: ModelEntry, n: number) => pickSampler(this.deps.samplers, m, n));
+    const sampler = choose(model, seeds.length);
     if (sampler === undefined) {
-      throw new ApiError("sampler_unavailable", `no sampler can serve model ${model.manifest.id} now`);
+      throw new ApiError("sampler_unavailable", `no sampler can serve model ${model.manifest.id} now`, {
+        headers: { "retry-after": String(this.deps.retryAfterSeconds ?? 5) },
+      });
     }
     const labels = { sampler: sampler.name, model: model.manifest.id };
     const started = this.deps.clock.monotonic();

@@ -74,11 +74,20 @@ export function fakeFetch(backends: readonly FakeBackend[], nowMs: () => number)
     const path = input.slice(backend.url.length);
     if (path === "/health/ready") {
       if (!backend.ready) return json({ status: "not_ready" }, 503);
-      return json({ status: "ready", contract: 1, models: backend.models.map((m) => ({ ...m, execution_provider: "cpu" })) });
+      return json({
+        status: "ready",
+        contract: 1,
+        models: backend.models.map((m) => ({ ...m, execution_provider: "cpu" })),
+      });
     }
     const body = new Uint8Array(init.body as Uint8Array);
     const headers = new Headers(init.headers);
-    const verified = await verifyRequest(await key, { method: "POST", path, body }, (n) => headers.get(n) ?? undefined, nowMs());
+    const verified = await verifyRequest(
+      await key,
+      { method: "POST", path, body },
+      (n) => headers.get(n) ?? undefined,
+      nowMs(),
+    );
     if (!verified.ok) return errorBody("unauthorized", 401);
     const request = GenerateRequestSchema.parse(JSON.parse(new TextDecoder().decode(body)));
     backend.requests.push(request);

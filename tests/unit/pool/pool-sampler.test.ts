@@ -55,6 +55,20 @@ function backends(...scripts: Behaviour[][]): FakeBackend[] {
 
 const batch = (seeds: number[] = [5, 6]) => ({ model, classInput: 7, seeds, guidance: 1.5 });
 
+/** Fake time, but real setImmediate: signing (crypto.subtle) settles off the timer queue. */
+function fakeTime(): void {
+  vi.useFakeTimers({
+    now: 1_800_000_000_000,
+    toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
+  });
+}
+
+/** Lets real asynchronous work (hashing, signing) run until `cond` holds. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(cond()).toBe(true);
+}
+
 describe("PoolSampler routing", () => {
   it("accepts a GPU-placed model only once a backend serving it passed a health check", async () => {
     const [a] = backends(["ok"]);
@@ -82,7 +96,13 @@ describe("PoolSampler routing", () => {
       [9, 9, false],
       [10, 10, false],
     ]);
-    expect(a.requests[0]).toMatchObject({ contract: 1, model: "tiny-biflow", class: null, guidance: 1.5, output: "inline" });
+    expect(a.requests[0]).toMatchObject({
+      contract: 1,
+      model: "tiny-biflow",
+      class: null,
+      guidance: 1.5,
+      output: "inline",
+    });
     expect(a.requests[0]?.timeout_ms).toBeLessThanOrEqual(10_000);
     expect(registry.render()).toContain('biflow_pool_attempts_total{backend="gpu-0:8080",outcome="ok"} 1');
   });
@@ -121,7 +141,9 @@ describe("PoolSampler retries", () => {
     await sampler.checkAll();
     // Whichever is chosen first, exactly one 500 happens before an answer.
     for (let i = 0; i < 4; i++) expect((await sampler.sample(batch([i])))[0]?.seed).toBe(i);
-    expect(registry.render()).toMatch(/biflow_pool_attempts_total\{backend="gpu-0:8080",outcome="server_error"\} [1-4]/);
+    expect(registry.render()).toMatch(
+      /biflow_pool_attempts_total\{backend="gpu-0:8080",outcome="server_error"\} [1-4]/,
+    );
     expect(b.requests.length).toBe(4);
   });
 
@@ -192,7 +214,7 @@ describe("PoolSampler retries", () => {
 
 describe("PoolSampler breaker and deadline", () => {
   it("opens a backend's circuit after consecutive failures and skips it while open", async () => {
-    vi.useFakeTimers({ now: 1_800_000_000_000 });
+    fakeTime();
     const [a, b] = backends(["500", "500", "ok"], ["ok"]);
     if (a === undefined || b === undefined) throw new Error("no backend");
     const { sampler, registry } = pool([a, b], { breakerFailures: 1, breakerOpenMs: 1000 });
@@ -212,17 +234,20 @@ describe("PoolSampler breaker and deadline", () => {
   });
 
   it("abandons a silent backend after the attempt timeout and retries within the deadline", async () => {
-    vi.useFakeTimers({ now: 1_800_000_000_000 });
+    fakeTime();
     const [a, b] = backends(["hang"], ["hang"]);
     if (a === undefined || b === undefined) throw new Error("no backend");
     const { sampler } = pool([a, b], { attemptTimeoutMs: 600, breakerFailures: 10 }, 1000);
     await sampler.checkAll();
     const result = sampler.sample(batch()).catch((e: unknown) => e);
+    await until(() => a.requests.length + b.requests.length === 1);
     await vi.advanceTimersByTimeAsync(600);
-    expect(a.requests.length + b.requests.length).toBe(2);
+    await until(() => a.requests.length + b.requests.length === 2);
     // The second attempt gets only what is left of the deadline: 400 ms, then 504.
     expect([...a.requests, ...b.requests].map((r) => r.timeout_ms)).toEqual([600, 400]);
     await vi.advanceTimersByTimeAsync(400);
-    expect(((await result) as ApiError).type).toBe("sampler_timeout");
+    const err = (await result) as ApiError;
+    expect(err.type).toBe("sampler_timeout");
+    expect(err.status).toBe(504);
   });
 });

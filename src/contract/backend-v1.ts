@@ -1,0 +1,81 @@
+// Version 1 of the router <-> GPU backend contract: POST /v1/generate, JSON both ways,
+// signed per signing.ts. Both sides validate with these schemas; add fields, never
+// change one's meaning (a breaking change is contract 2 on a new path).
+
+import { z } from "zod";
+import { UINT32_MAX } from "../schemas.js";
+
+export const CONTRACT_VERSION = 1;
+export const GENERATE_PATH = "/v1/generate";
+/** A request holds at most this many seeds (the public API's n bound). */
+export const MAX_SEEDS = 64;
+/** Largest deadline a caller may give; longer work is not what this service is for. */
+export const MAX_TIMEOUT_MS = 600_000;
+
+/**
+ * Where the PNGs go: `s3` writes them under the sample keys (src/keys.ts) and returns the
+ * keys; `inline` returns base64 PNGs; `s3+inline` does both.
+ */
+export const OUTPUT_MODES = ["s3", "inline", "s3+inline"] as const;
+export type OutputMode = (typeof OUTPUT_MODES)[number];
+
+export const GenerateRequestSchema = z.strictObject({
+  contract: z.literal(CONTRACT_VERSION),
+  model: z.string().min(1).max(64),
+  /** The backend refuses a request for another version than it loaded: keys name versions. */
+  version: z.string().min(1).max(64),
+  /** Class index, or null for unconditional (the backend feeds the manifest's null_class). */
+  class: z.number().int().min(0).nullable(),
+  /** Canonical guidance (two decimals), as in the sample keys. */
+  guidance: z.number().finite(),
+  seeds: z.array(z.number().int().min(0).max(UINT32_MAX)).min(1).max(MAX_SEEDS),
+  output: z.enum(OUTPUT_MODES),
+  /** Budget from receipt: work not started by then is dropped, and the request fails with 504. */
+  timeout_ms: z.number().int().min(1).max(MAX_TIMEOUT_MS),
+});
+
+export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
+
+export const TimingsSchema = z.object({
+  /** From receipt until the last batch holding one of its images started. */
+  queue: z.number(),
+  /** Model run time of the batches it ran in (each batch counted once). */
+  inference: z.number(),
+  encode: z.number(),
+  upload: z.number(),
+  total: z.number(),
+});
+
+export type Timings = z.infer<typeof TimingsSchema>;
+
+export const GeneratedSampleSchema = z.object({
+  seed: z.number().int(),
+  key: z.string(),
+  /** Present for the inline output modes. */
+  png: z.string().optional(),
+});
+
+export const GenerateResponseSchema = z.looseObject({
+  contract: z.literal(CONTRACT_VERSION),
+  model: z.string(),
+  version: z.string(),
+  execution_provider: z.string(),
+  /** The largest batch any of its images ran in (images of all requests in that batch). */
+  batch_size: z.number().int().min(1),
+  /** How many batches its images were split over (more than one when n > MAX_BATCH). */
+  batches: z.number().int().min(1),
+  stored: z.boolean(),
+  timings_ms: TimingsSchema,
+  samples: z.array(GeneratedSampleSchema),
+});
+
+export type GenerateResponse = z.infer<typeof GenerateResponseSchema>;
+
+/** What GET /health/ready of a backend says, enough for the pool to route by model. */
+export const BackendReadySchema = z.looseObject({
+  status: z.string(),
+  contract: z.number().int(),
+  models: z.array(z.looseObject({ id: z.string(), version: z.string(), execution_provider: z.string() })),
+});
+
+export type BackendReady = z.infer<typeof BackendReadySchema>;

@@ -1,0 +1,95 @@
+// HMAC-SHA256 request signing between the router and the GPU backends, on crypto.subtle
+// only, so Node and the Worker sign alike and the backend verifies with the same code.
+//
+// Scheme `v1`: the signature covers, joined by "\n":
+//   "biflow-hmac-v1", METHOD (upper case), path with query, timestamp (Unix seconds),
+//   nonce (hex), hex SHA-256 of the exact body bytes
+// sent as headers x-biflow-timestamp, x-biflow-nonce and x-biflow-signature: "v1=<hex>".
+// The nonce lets the verifier refuse a replay inside the freshness window (replay.ts).
+
+import { sha256Hex, toHex } from "../bytes.js";
+
+export const SIGNATURE_HEADER = "x-biflow-signature";
+export const TIMESTAMP_HEADER = "x-biflow-timestamp";
+export const NONCE_HEADER = "x-biflow-nonce";
+const SCHEME = "v1";
+const CONTEXT = "biflow-hmac-v1";
+/** A request older (or further in the future) than this is stale. */
+export const MAX_SKEW_SECONDS = 60;
+/** Shared secrets shorter than this are refused at start-up: HMAC keys must not be guessable. */
+export const MIN_SECRET_LENGTH = 32;
+
+const utf8 = new TextEncoder();
+
+export interface SignedParts {
+  method: string;
+  /** Path and query exactly as sent, e.g. `/v1/generate`. */
+  path: string;
+  body: Uint8Array;
+}
+
+export type SignatureHeaders = Record<typeof SIGNATURE_HEADER | typeof TIMESTAMP_HEADER | typeof NONCE_HEADER, string>;
+
+export type VerifyResult =
+  | { ok: true; nonce: string; timestamp: number }
+  | { ok: false; reason: "missing" | "malformed" | "stale" | "mismatch" };
+
+/** An HMAC key for the shared secret, made once and reused for every request. */
+export function importSigningKey(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+}
+
+async function canonical(parts: SignedParts, timestamp: number, nonce: string): Promise<Uint8Array<ArrayBuffer>> {
+  const bodyHash = await sha256Hex(parts.body);
+  return utf8.encode([CONTEXT, parts.method.toUpperCase(), parts.path, String(timestamp), nonce, bodyHash].join("\n"));
+}
+
+function randomNonce(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+/** The three headers that sign this request at `nowMs`. */
+export async function signRequest(key: CryptoKey, parts: SignedParts, nowMs: number): Promise<SignatureHeaders> {
+  const timestamp = Math.floor(nowMs / 1000);
+  const nonce = randomNonce();
+  const mac = await crypto.subtle.sign("HMAC", key, await canonical(parts, timestamp, nonce));
+  return {
+    [SIGNATURE_HEADER]: `${SCHEME}=${toHex(new Uint8Array(mac))}`,
+    [TIMESTAMP_HEADER]: String(timestamp),
+    [NONCE_HEADER]: nonce,
+  };
+}
+
+function fromHex(hex: string): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/**
+ * Checks the headers against the request. Freshness is checked before the MAC so a stale
+ * request costs no hashing; the MAC is compared by crypto.subtle.verify (constant time).
+ */
+export async function verifyRequest(
+  key: CryptoKey,
+  parts: SignedParts,
+  header: (name: string) => string | undefined,
+  nowMs: number,
+): Promise<VerifyResult> {
+  const signature = header(SIGNATURE_HEADER);
+  const timestampText = header(TIMESTAMP_HEADER);
+  const nonce = header(NONCE_HEADER);
+  if (signature === undefined || timestampText === undefined || nonce === undefined)
+    return { ok: false, reason: "missing" };
+  const match = /^v1=([0-9a-f]{64})$/.exec(signature);
+  if (match?.[1] === undefined || !/^\d{1,12}$/.test(timestampText) || !/^[0-9a-f]{32}$/.test(nonce)) {
+    return { ok: false, reason: "malformed" };
+  }
+  const timestamp = Number(timestampText);
+  if (Math.abs(nowMs / 1000 - timestamp) > MAX_SKEW_SECONDS) return { ok: false, reason: "stale" };
+  const valid = await crypto.subtle.verify("HMAC", key, fromHex(match[1]), await canonical(parts, timestamp, nonce));
+  return valid ? { ok: true, nonce, timestamp } : { ok: false, reason: "mismatch" };
+}

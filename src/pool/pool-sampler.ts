@@ -1,0 +1,178 @@
+// The Sampler over a pool of GPU backends: least-outstanding choice among healthy ones
+// that serve the model, at most two attempts per backend on connection errors and 5xx,
+// all within the request's deadline, with periodic health checks.
+
+import { fromBase64 } from "../bytes.js";
+import { systemClock, type Clock } from "../clock.js";
+import { CONTRACT_VERSION, MAX_SEEDS, type GenerateRequest, type GenerateResponse } from "../contract/backend-v1.js";
+import { importSigningKey } from "../contract/signing.js";
+import { ApiError } from "../errors.js";
+import { sampleKey } from "../keys.js";
+import { silentLogger, type Logger } from "../logger.js";
+import type { Registry } from "../metrics.js";
+import type { ModelEntry } from "../models/registry.js";
+import type { SampleBatch, SampledImage, Sampler, SamplerHealth } from "../sampler.js";
+import { Backend, type Fetch } from "./backend.js";
+import type { PoolConfig } from "./config.js";
+import { PoolMetrics } from "./metrics.js";
+
+/** "At most once more per backend": a backend gets at most two attempts per request. */
+export const ATTEMPTS_PER_BACKEND = 2;
+
+export interface PoolSamplerOptions {
+  config: PoolConfig;
+  /** The whole budget of one sample() call, across attempts (the router's SAMPLE_TIMEOUT_MS). */
+  deadlineMs: number;
+  registry: Registry;
+  fetch?: Fetch;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export class PoolSampler implements Sampler {
+  readonly name = "gpu-pool";
+  readonly backends: readonly Backend[];
+  private readonly metrics: PoolMetrics;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  /** Rotates the start of the least-outstanding scan so ties do not all go to one backend. */
+  private turn = 0;
+
+  constructor(private readonly options: PoolSamplerOptions) {
+    const { config } = options;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.metrics = new PoolMetrics(options.registry);
+    const key = importSigningKey(config.secret);
+    // Observed here so a bad key cannot be an unhandled rejection before the first request.
+    key.catch((err: unknown) => this.logger.error("backend signing key unusable", { error: err }));
+    const deps = {
+      fetch: options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init)),
+      clock: this.clock,
+      key,
+      metrics: this.metrics,
+      healthTimeoutMs: config.healthTimeoutMs,
+      breakerFailures: config.breakerFailures,
+      breakerOpenMs: config.breakerOpenMs,
+    };
+    this.backends = config.urls.map((url) => new Backend(url, deps));
+  }
+
+  /** GPU-placed models, while some backend can take them now. */
+  accepts(model: ModelEntry, count: number): boolean {
+    return (
+      model.manifest.placements.includes("gpu") &&
+      count <= MAX_SEEDS &&
+      this.backends.some((b) => b.eligible(model.ref))
+    );
+  }
+
+  /** Checks every backend once (in parallel). */
+  async checkAll(): Promise<void> {
+    await Promise.all(this.backends.map((b) => b.check()));
+  }
+
+  /** Health checks every healthIntervalMs until stop(); the first runs now. */
+  start(): Promise<void> {
+    this.stop();
+    this.timer = setInterval(() => void this.checkAll(), this.options.config.healthIntervalMs);
+    return this.checkAll();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  health(): Promise<SamplerHealth> {
+    const up = this.backends.filter((b) => b.up);
+    const detail = `${up.length}/${this.backends.length} backends up${
+      up.length > 0 ? `: ${up.map((b) => `${b.label} (${b.breakerState()})`).join(", ")}` : ""
+    }`;
+    return Promise.resolve({ ok: up.length > 0, detail });
+  }
+
+  async sample(batch: SampleBatch): Promise<SampledImage[]> {
+    const { manifest } = batch.model;
+    const classIndex = batch.classInput === manifest.null_class ? null : batch.classInput;
+    const keys = batch.seeds.map((seed) =>
+      sampleKey({ modelId: manifest.id, version: manifest.version, classIndex, seed, guidance: batch.guidance }),
+    );
+    const request: Omit<GenerateRequest, "timeout_ms"> = {
+      contract: CONTRACT_VERSION,
+      model: manifest.id,
+      version: manifest.version,
+      class: classIndex,
+      guidance: batch.guidance,
+      seeds: [...batch.seeds],
+      output: this.options.config.backendUploads ? "s3+inline" : "inline",
+    };
+    const response = await this.attempt(batch.model.ref, request);
+    this.metrics.batchSize.observe({}, response.batch_size);
+    return response.samples.map((s, i) => {
+      if (s.seed !== batch.seeds[i] || s.key !== keys[i] || s.png === undefined) {
+        throw new ApiError("internal", "internal error", {
+          cause: new Error(`backend answered sample ${i} with seed ${s.seed}, key ${s.key}`),
+        });
+      }
+      return { seed: s.seed, png: fromBase64(s.png), stored: response.stored };
+    });
+  }
+
+  /** Attempts until one succeeds, no backend may be tried again, or the deadline passes. */
+  private async attempt(ref: string, request: Omit<GenerateRequest, "timeout_ms">): Promise<GenerateResponse> {
+    const deadline = this.clock.monotonic() + this.options.deadlineMs;
+    const tries = new Map<Backend, number>();
+    const failures: string[] = [];
+    for (;;) {
+      const remaining = Math.floor(deadline - this.clock.monotonic());
+      if (remaining <= 0) {
+        throw new ApiError("sampler_timeout", `GPU backends did not answer within ${this.options.deadlineMs} ms`);
+      }
+      const backend = this.choose(ref, tries);
+      if (backend === undefined) break;
+      if (tries.size > 0 || failures.length > 0) this.metrics.retries.inc();
+      tries.set(backend, (tries.get(backend) ?? 0) + 1);
+      const timeout = Math.min(remaining, this.options.config.attemptTimeoutMs);
+      const result = await backend.generate({ ...request, timeout_ms: timeout }, timeout);
+      if (result.ok) return result.response;
+      failures.push(`${backend.label}: ${result.outcome} (${result.detail})`);
+      this.logger.warn("backend attempt failed", {
+        backend: backend.label,
+        outcome: result.outcome,
+        detail: result.detail,
+      });
+      if (!result.retryable) {
+        throw new ApiError("internal", "internal error", { cause: new Error(failures.join("; ")) });
+      }
+    }
+    throw new ApiError("sampler_unavailable", `no GPU backend could serve ${ref} now`, {
+      headers: { "retry-after": String(Math.ceil(this.options.config.breakerOpenMs / 1000)) },
+      cause: new Error(failures.join("; ") || "no eligible backend"),
+    });
+  }
+
+  /**
+   * The eligible backend with the fewest attempts for this request (so a retry goes to
+   * another backend when there is one), then the fewest requests outstanding.
+   */
+  private choose(ref: string, tries: ReadonlyMap<Backend, number>): Backend | undefined {
+    const n = this.backends.length;
+    const start = this.turn++ % Math.max(n, 1);
+    let best: Backend | undefined;
+    for (let k = 0; k < n; k++) {
+      const b = this.backends[(start + k) % n];
+      if (b === undefined || !b.eligible(ref) || (tries.get(b) ?? 0) >= ATTEMPTS_PER_BACKEND) continue;
+      const rank = (x: Backend) => [tries.get(x) ?? 0, x.outstanding] as const;
+      if (best === undefined) {
+        best = b;
+        continue;
+      }
+      const [bt, bo] = rank(b);
+      const [et, eo] = rank(best);
+      if (bt < et || (bt === et && bo < eo)) best = b;
+    }
+    return best;
+  }
+}

@@ -1,0 +1,39 @@
+// The router's sampling policy (DESIGN.md, "Request flow"): small batches of small
+// edge-placed models run in-process on WASM; everything else goes to the GPU pool; with
+// no healthy backend, edge-eligible models fall back to WASM and the rest get 503.
+
+import type { ModelEntry } from "../models/registry.js";
+import type { RoutingConfig } from "../pool/config.js";
+import type { ChooseSampler, Sampler } from "../sampler.js";
+
+export interface RoutingSamplers {
+  /** The in-process sampler (WASM); it accepts edge-placed models up to its batch limit. */
+  edge?: Sampler | undefined;
+  /** The GPU backend pool; it accepts GPU-placed models while a backend can take them. */
+  gpu?: Sampler | undefined;
+}
+
+/** The reverse model's parameter count from the manifest; unknown counts as too large. */
+function reverseParameters(model: ModelEntry): number {
+  return model.manifest.parameters.reverse ?? Number.POSITIVE_INFINITY;
+}
+
+/** Whether a batch is small enough, of a small enough model, to stay on the edge. */
+export function prefersEdge(model: ModelEntry, count: number, config: RoutingConfig): boolean {
+  return (
+    model.manifest.placements.includes("edge") &&
+    count <= config.edgeMaxBatch &&
+    reverseParameters(model) <= config.edgeMaxParameters
+  );
+}
+
+export function createRoutingPolicy(samplers: RoutingSamplers, config: RoutingConfig): ChooseSampler {
+  const { edge, gpu } = samplers;
+  return (model, count) => {
+    const edgeTakes = edge?.accepts(model, count) === true;
+    if (edgeTakes && prefersEdge(model, count, config)) return edge;
+    if (gpu?.accepts(model, count) === true) return gpu;
+    // No backend can take it: any batch the edge sampler accepts is better than a 503.
+    return edgeTakes ? edge : undefined;
+  };
+}
