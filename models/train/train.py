@@ -8,6 +8,7 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
 import time
 
@@ -87,13 +88,17 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
     bar = tqdm(total=args.steps or None, desc=f"train {name}", unit="step", mininterval=5)
     done = 0
     running = {}
+    stop = []
+    # SIGTERM/SIGINT finish the current step and save: stopping never loses work.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.append(True))
 
     def save():
         checkpoint.save(ckpt_path, model=model.state_dict(), ema=ema.model.state_dict(),
                         opt=opt.state_dict(), step=step, images=images, seconds=seconds,
                         config=cfg.to_dict(), extra=state.get("extra", {}) if state else {})
 
-    while time.time() < deadline and (not args.steps or done < args.steps):
+    while not stop and time.time() < deadline and (not args.steps or done < args.steps):
         t0 = time.time()
         xb, yb = next(it)
         xb, yb = xb.to(device), yb.to(device)
@@ -251,7 +256,8 @@ def main(argv=None):
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--save-every", type=float, default=5.0, help="minutes between checkpoints")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch threads; 1 is faster on a busy machine (threads wait on each other)")
     args = p.parse_args(argv)
     args.overrides = parse_overrides(args.set)
     if args.threads:

@@ -11,24 +11,23 @@ from tqdm import tqdm
 
 
 class Classifier(nn.Module):
+    """An MLP, not a CNN: Debian's torch 1.13 runs small convolutions at ~50 images/s
+    here (no oneDNN), while this trains an epoch in seconds and still reaches ~89%."""
+
     def __init__(self):
         super().__init__()
-        self.conv = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(),
-            nn.MaxPool2d(2))
-        self.fc = nn.Sequential(nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU())
-        self.out = nn.Linear(128, 10)
+        self.fc = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 1024), nn.ReLU(), nn.Dropout(0.2),
+                                nn.Linear(1024, 256), nn.ReLU())
+        self.out = nn.Linear(256, 10)
 
     def features(self, x):
-        return self.fc(self.conv(x))
+        return self.fc(x)
 
     def forward(self, x):
         return self.out(self.features(x))
 
 
-def train_or_load(path, train_x, train_y, epochs=3, seed=0):
+def train_or_load(path, train_x, train_y, epochs=4, seed=0):
     model = Classifier()
     if os.path.exists(path):
         model.load_state_dict(torch.load(path, map_location="cpu"))

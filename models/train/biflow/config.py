@@ -44,6 +44,9 @@ class Config:
 
 CONFIGS = {
     "s": Config(),
+    # Ablation rows: the same method at a size that trains in minutes on 2 cores.
+    "xs": Config(name="xs", f_blocks=4, f_layers=1, f_width=64, f_heads=4,
+                 g_layers=1, g_width=64, g_heads=4),
     "tiny": Config(name="tiny", f_blocks=2, f_layers=1, f_width=32, f_heads=2,
                    g_layers=1, g_width=32, g_heads=2),
 }

@@ -1,0 +1,152 @@
+"""Write a model's card (README.md in its folder) from its manifest.json.
+
+  /usr/bin/python3 models/train/card.py models/fmnist-biflow-s
+
+Every number comes from the manifest, which export.py, evaluate.py and
+scripts/model-report.ts fill in; nothing here is typed by hand.
+"""
+import json
+import os
+import sys
+
+
+def fmt(v, nd=3):
+    return f"{v:.{nd}f}" if isinstance(v, float) else str(v)
+
+
+def target(ok):
+    return "met" if ok else "**missed**"
+
+
+def render(m, ablation):
+    met = m.get("metrics", {})
+    fwd, rev = met.get("forward", {}), met.get("reverse", {})
+    exact, timing = met.get("exact_inverse", {}), met.get("timing", {})
+    tr = m["training"]
+    cfg = tr["config"]
+    best_w = rev.get("best_guidance")
+    ex0 = exact.get("by_guidance", {}).get("0.0", {})
+    exb = exact.get("by_guidance", {}).get(str(float(best_w)) if best_w is not None else "", ex0)
+    rb = rev.get("best", {})
+    rev_mb = m["files"]["reverse"]["bytes"] / 1e6
+    lines = [
+        f"# {m['id']} (version {m['version']})",
+        "",
+        m["description"],
+        "",
+        "Trained by this repository's own code (`models/train/`) on the Fashion-MNIST train "
+        "split only; every figure below was measured by `models/train/evaluate.py` and "
+        "`scripts/model-report.ts` and copied here from `manifest.json` by `models/train/card.py`.",
+        "",
+        "## Samples",
+        "",
+        f"One row per class ({', '.join(m['classes'])}), columns are seeds 0-9: row k, column s "
+        f"is `GET /v1/samples/{m['id']}/k/s.png?guidance=w`. Made from the ONNX files.",
+        "",
+        f"| G, 1 pass, w = {m['guidance']['default']} | G, 1 pass, w = 0 | F exact inverse (causal decoding) |",
+        "| --- | --- | --- |",
+        "| ![](samples.png) | ![](samples-w0.png) | ![](samples-exact-inverse.png) |",
+        "",
+        "## Model",
+        "",
+        f"- Image {m['image']['channels']}x{m['image']['height']}x{m['image']['width']}, "
+        f"patch {cfg['patch']} -> {cfg['tokens']} tokens of {cfg['token_dim']} values.",
+        f"- Forward F (improved TARFlow): {cfg['f_blocks']} flow blocks x {cfg['f_layers']} causal "
+        f"transformer layer(s), width {cfg['f_width']}, {cfg['f_heads']} heads, "
+        f"{m['parameters']['forward']:,} parameters; token order reversed every other block; "
+        f"norm control {'on' if cfg['use_clip'] else 'off'} (soft clip to +-{cfg['clip']}); "
+        f"trained on x + {cfg['noise_sigma']}*N(0, I); label dropout {cfg['label_drop']}.",
+        f"- Reverse G (BiFlow): {cfg['f_blocks']} + {1 if cfg['use_denoise'] else 0} bidirectional "
+        f"blocks x {cfg['g_layers']} layer(s), width {cfg['g_width']}, {m['parameters']['reverse']:,} "
+        f"parameters; hidden alignment {'on' if cfg['use_align'] else 'off'}, learned denoising "
+        f"{'on' if cfg['use_denoise'] else 'off'}, training-time CFG with w in [0, {cfg['guidance_max']}].",
+        f"- Files: reverse.onnx {rev_mb:.2f} MB, forward.onnx "
+        f"{m['files']['forward']['bytes'] / 1e6:.2f} MB, decode_step.onnx "
+        f"{m['files']['decode_step']['bytes'] / 1e6:.2f} MB (opset 17, dynamic batch).",
+        "",
+        "## Training",
+        "",
+        f"- F: {tr['forward']['steps']:,} steps, {tr['forward']['epochs']} epochs, "
+        f"{tr['forward']['minutes']} minutes of training.",
+        f"- G: {tr['reverse']['steps']:,} steps, {tr['reverse']['epochs']} epochs, "
+        f"{tr['reverse']['minutes']} minutes of training, F frozen.",
+        f"- Hardware: {tr.get('hardware', 'CPU')}. Training is cumulative: "
+        "`models/train/train.py` resumes from `models/train/checkpoints/s/`.",
+        "",
+        "## Evaluation (Fashion-MNIST test split)",
+        "",
+        "| metric | value |",
+        "| --- | --- |",
+        f"| F test NLL | {fmt(fwd.get('test_bits_per_dim'))} bits/dim ({fwd.get('noise_model', '')}) |",
+        f"| F as Bayes classifier (argmax_y log p(x\\|y)) | {fmt(fwd.get('bayes_classifier_accuracy'))} "
+        f"on {fwd.get('bayes_classifier_images')} test images |",
+        f"| G reconstruction PSNR, G(F(x~)) vs clean x | {fmt(rev.get('reconstruction_psnr_db'), 2)} dB |",
+        f"| G class accuracy / FLD, w = 0 | {fmt(rev.get('w0', {}).get('class_accuracy'))} / "
+        f"{fmt(rev.get('w0', {}).get('fld'))} |",
+        f"| G class accuracy / FLD, best w = {best_w} | {fmt(rb.get('class_accuracy'))} / {fmt(rb.get('fld'))} |",
+        f"| exact inverse class accuracy / FLD, w = 0 | {fmt(ex0.get('class_accuracy'))} / {fmt(ex0.get('fld'))} |",
+        f"| exact inverse class accuracy / FLD, w = {best_w} | {fmt(exb.get('class_accuracy'))} / "
+        f"{fmt(exb.get('fld'))} |",
+        f"| judge classifier test accuracy | {fmt(met.get('judge', {}).get('test_accuracy'))} |",
+        "",
+        f"Samples: {rev.get('samples')} class-conditional samples for G (equal per class) and "
+        f"{exact.get('samples')} for the exact inverse; FLD is the Frechet distance between "
+        "Gaussians fitted to the judge's 256-d penultimate features of the samples and of the "
+        "10,000 test images.",
+        "",
+        "Guidance sweep for G:",
+        "",
+        "| w | class accuracy | FLD |",
+        "| --- | --- | --- |",
+    ]
+    for w, s in rev.get("guidance_grid", {}).items():
+        lines.append(f"| {w} | {fmt(s['class_accuracy'])} | {fmt(s['fld'])} |")
+    if timing:
+        lines += [
+            "",
+            f"## Sampling speed ({timing.get('runtime')})",
+            "",
+            "| batch | G, 1 pass (ms/image) | exact inverse (ms/image) | speed-up |",
+            "| --- | --- | --- | --- |",
+        ]
+        for b in (1, 64):
+            lines.append(f"| {b} | {timing.get(f'reverse_ms_per_image_batch{b}')} | "
+                         f"{timing.get(f'exact_inverse_ms_per_image_batch{b}')} | "
+                         f"{timing.get(f'speedup_batch{b}')}x |")
+        lines += ["", f"The exact inverse runs {timing.get('exact_inverse_steps')} sequential "
+                      "decode steps (blocks x (tokens - 1)) through `decode_step.onnx`."]
+    lines += ["", "## Targets", "", "| target | measured | |", "| --- | --- | --- |"]
+    checks = [
+        ("reverse.onnx <= 8 MB", f"{rev_mb:.2f} MB", rev_mb <= 8),
+        ("class accuracy of conditional samples >= 85%", fmt(rb.get("class_accuracy")),
+         (rb.get("class_accuracy") or 0) >= 0.85),
+        ("G's FLD below the exact inverse's", f"{fmt(rb.get('fld'))} vs {fmt(exb.get('fld'))}",
+         (rb.get("fld") or 1e9) < (exb.get("fld") or 0)),
+        ("reconstruction PSNR >= 24 dB", f"{fmt(rev.get('reconstruction_psnr_db'), 2)} dB",
+         (rev.get("reconstruction_psnr_db") or 0) >= 24),
+        ("1-NFE >= 50x faster than exact decoding at batch 1",
+         f"{timing.get('speedup_batch1')}x", (timing.get("speedup_batch1") or 0) >= 50),
+    ]
+    for name, value, ok in checks:
+        lines.append(f"| {name} | {value} | {target(ok)} |")
+    if ablation:
+        lines += ["", "## Ablation (short runs, same budget per row)", "", ablation.strip()]
+    lines += ["", "## Intended use and limits", "",
+              "A small demonstration model of the BiFlow method for the biflow-edge service: "
+              "28x28 greyscale clothing images. Not a general image model; samples can be "
+              "blurry or off-class, and the metrics above say how often.", ""]
+    return "\n".join(lines)
+
+
+def main():
+    model_dir = sys.argv[1]
+    m = json.load(open(os.path.join(model_dir, "manifest.json")))
+    abl_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ablation.md")
+    ablation = open(abl_path).read() if os.path.exists(abl_path) else ""
+    with open(os.path.join(model_dir, "README.md"), "w") as fh:
+        fh.write(render(m, ablation))
+    print(f"wrote {os.path.join(model_dir, 'README.md')}")
+
+
+if __name__ == "__main__":
+    main()
