@@ -8,7 +8,7 @@ import { createApp, type AppDeps } from "../../src/app.js";
 import { LruSampleCache } from "../../src/cache/lru.js";
 import { parseConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/logger.js";
-import type { ModelRegistry } from "../../src/models/registry.js";
+import type { ModelEntry, ModelRegistry } from "../../src/models/registry.js";
 import { encodePng } from "../../src/png/encode.js";
 import type { SampleBatch, SampledImage, Sampler, SamplerHealth } from "../../src/sampler.js";
 import { MemoryObjectStore } from "../../src/storage/memory.js";
@@ -36,7 +36,7 @@ export class FakeSampler implements Sampler {
     return this.batches.length;
   }
 
-  accepts(): boolean {
+  accepts(_model: ModelEntry, _count: number): boolean {
     return true;
   }
 
