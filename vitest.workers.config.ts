@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 import { defineProject } from "vitest/config";
 import { writeModelsModule } from "./scripts/worker-models.js";
 import type { GoldenCase, ProvidedGolden } from "./tests/worker/golden-cases.js";
+// The ProvidedContext augmentation that types `provide` below.
+import type {} from "./tests/worker/provided-context.js";
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 const GOLDEN_DIR = path.join(ROOT, "tests", "worker", "golden");

@@ -17,9 +17,3 @@ export interface ProvidedGolden extends GoldenCase {
   /** The golden PNG, base64. */
   png: string;
 }
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    workerGoldens: ProvidedGolden[];
-  }
-}
