@@ -48,10 +48,9 @@ async function withAbort<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>)
 
 function errorType(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null || !("error" in body)) return undefined;
-  const error = (body as { error: unknown }).error;
+  const { error } = body;
   if (typeof error !== "object" || error === null || !("type" in error)) return undefined;
-  const type = (error as { type: unknown }).type;
-  return typeof type === "string" ? type : undefined;
+  return typeof error.type === "string" ? error.type : undefined;
 }
 
 export class Backend {

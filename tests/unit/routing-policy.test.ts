@@ -31,7 +31,7 @@ class SwitchSampler extends FakeSampler {
 }
 
 function withPlacements(model: ModelEntry, placements: ("edge" | "gpu" | "browser")[], reverse?: number): ModelEntry {
-  const parameters = reverse === undefined ? {} : { reverse };
+  const parameters: Record<string, number> = reverse === undefined ? {} : { reverse };
   return { ...model, manifest: { ...model.manifest, placements, parameters } };
 }
 

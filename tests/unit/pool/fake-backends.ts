@@ -109,7 +109,8 @@ export function fakeFetch(backends: readonly FakeBackend[], nowMs: () => number)
       case "hang":
         return new Promise<Response>((resolve, reject) => {
           backend.held.push(() => resolve(json(answer(request, false))));
-          init.signal?.addEventListener("abort", () => reject(init.signal?.reason ?? new Error("aborted")));
+          // fetch rejects with the signal's reason when aborted; ours are Errors.
+          init.signal?.addEventListener("abort", () => reject(init.signal?.reason as Error));
         });
     }
   };

@@ -1,0 +1,107 @@
+// POST /v1/generate (contract 1): checks the request against the loaded model, queues its
+// images for batching, writes the PNGs to S3 under the sample keys and/or returns them
+// inline, with the timings of each stage and the batch size they ran in.
+
+import { toBase64 } from "../../../src/bytes.js";
+import type { Clock } from "../../../src/clock.js";
+import { CONTRACT_VERSION, type GenerateRequest, type GenerateResponse } from "../../../src/contract/backend-v1.js";
+import { ApiError, invalidParam } from "../../../src/errors.js";
+import { sampleKey } from "../../../src/keys.js";
+import { resolveGuidance } from "../../../src/samples/params.js";
+import { IMMUTABLE_CACHE_CONTROL, PNG_CONTENT_TYPE } from "../../../src/samples/service.js";
+import type { ObjectStore } from "../../../src/storage/object-store.js";
+import type { Batcher } from "../batching/batcher.js";
+import type { ServedModel } from "../models.js";
+import type { BackendTelemetry } from "../telemetry.js";
+
+export interface GenerateDeps {
+  models: ReadonlyMap<string, ServedModel>;
+  /** Execution provider per model ref, as measured at start. */
+  providers: ReadonlyMap<string, string>;
+  batcher: Batcher;
+  store: ObjectStore | undefined;
+  telemetry: BackendTelemetry;
+  clock: Clock;
+}
+
+function servedModel(deps: GenerateDeps, request: GenerateRequest): ServedModel {
+  const served = deps.models.get(request.model);
+  if (served === undefined || served.entry.manifest.version !== request.version) {
+    throw new ApiError("model_not_found", `model ${request.model}@${request.version} is not served here`, {
+      param: "model",
+    });
+  }
+  return served;
+}
+
+async function upload(store: ObjectStore, keys: readonly string[], pngs: readonly Uint8Array[]): Promise<void> {
+  try {
+    await Promise.all(
+      keys.map((key, i) =>
+        store.put(key, pngs[i] ?? new Uint8Array(0), {
+          contentType: PNG_CONTENT_TYPE,
+          cacheControl: IMMUTABLE_CACHE_CONTROL,
+        }),
+      ),
+    );
+  } catch (err) {
+    throw new ApiError("storage_unavailable", "the object store is unavailable", { cause: err });
+  }
+}
+
+export async function generate(
+  deps: GenerateDeps,
+  request: GenerateRequest,
+  receivedAt: number,
+): Promise<GenerateResponse> {
+  const { entry } = servedModel(deps, request);
+  const { manifest } = entry;
+  if (request.class !== null && request.class >= manifest.classes.length) {
+    throw invalidParam(
+      "class",
+      `class must be an index 0..${manifest.classes.length - 1} or null; got ${request.class}`,
+    );
+  }
+  const guidance = resolveGuidance(manifest, request.guidance);
+  const toStore = request.output !== "inline";
+  if (toStore && deps.store === undefined) {
+    throw invalidParam("output", "this backend has no object store (S3_ENDPOINT); ask for output inline");
+  }
+  const keys = request.seeds.map((seed) =>
+    sampleKey({ modelId: manifest.id, version: manifest.version, classIndex: request.class, seed, guidance }),
+  );
+  const result = await deps.batcher.submit({
+    ref: entry.ref,
+    seeds: request.seeds,
+    classInput: request.class ?? manifest.null_class,
+    guidance,
+    timeoutMs: request.timeout_ms,
+  });
+  const uploadStart = deps.clock.monotonic();
+  if (toStore && deps.store !== undefined) await upload(deps.store, keys, result.pngs);
+  const now = deps.clock.monotonic();
+  const timings = {
+    queue: result.queueMs,
+    inference: result.inferenceMs,
+    encode: result.encodeMs,
+    upload: now - uploadStart,
+    total: now - receivedAt,
+  };
+  for (const [stage, ms] of Object.entries(timings)) deps.telemetry.stage(stage as keyof typeof timings, ms);
+  deps.telemetry.images.inc({ model: manifest.id }, request.seeds.length);
+  const inline = request.output !== "s3";
+  return {
+    contract: CONTRACT_VERSION,
+    model: manifest.id,
+    version: manifest.version,
+    execution_provider: deps.providers.get(entry.ref) ?? "unknown",
+    batch_size: Math.max(...result.batchSizes),
+    batches: result.batchSizes.length,
+    stored: toStore,
+    timings_ms: timings,
+    samples: request.seeds.map((seed, i) => {
+      const png = result.pngs[i];
+      return { seed, key: keys[i] ?? "", ...(inline && png !== undefined ? { png: toBase64(png) } : {}) };
+    }),
+  };
+}

@@ -1,0 +1,169 @@
+// The GPU backend entry (`npm run backend`): verifies the models, starts the inference
+// workers (logging the execution provider each model really got), serves the signed
+// contract on PORT and shuts down gracefully on SIGTERM or SIGINT.
+
+import { serve } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import { systemClock } from "../../src/clock.js";
+import { ConfigError } from "../../src/config.js";
+import { ReplayGuard } from "../../src/contract/replay.js";
+import { importSigningKey } from "../../src/contract/signing.js";
+import { createJsonLogger, type Logger } from "../../src/logger.js";
+import { S3ObjectStore } from "../../src/storage/s3.js";
+import { Batcher } from "./batching/batcher.js";
+import { parseBackendConfig, type BackendConfig } from "./config.js";
+import { createBackendApp } from "./http/app.js";
+import { loadServedModels, type ServedModel } from "./models.js";
+import type { ReadyMessage } from "./onnx/protocol.js";
+import { WorkerPool } from "./onnx/worker-pool.js";
+import { BackendTelemetry } from "./telemetry.js";
+
+/** Signed requests are small JSON: 64 seeds and a few fields. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+function readConfig(): BackendConfig {
+  try {
+    return parseBackendConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** Logs what each worker session runs on and keeps the models that have a session. */
+function servedFrom(
+  models: readonly ServedModel[],
+  report: ReadyMessage,
+  config: BackendConfig,
+  telemetry: BackendTelemetry,
+  logger: Logger,
+): { served: Map<string, ServedModel>; providers: Map<string, string> } {
+  const served = new Map<string, ServedModel>();
+  const providers = new Map<string, string>();
+  for (const failed of report.failed) {
+    logger.error("model refused: no execution provider could run it", { model: failed.ref, error: failed.error });
+  }
+  for (const session of report.sessions) {
+    const model = models.find((m) => m.entry.ref === session.ref);
+    if (model === undefined) continue;
+    session.fallbacks.forEach((fb, i) => {
+      const next = session.fallbacks[i + 1]?.provider ?? session.provider;
+      logger.warn("execution provider unavailable, falling back", {
+        model: session.ref,
+        unavailable: fb.provider,
+        fallback: next,
+        error: fb.error,
+      });
+    });
+    if (session.provider !== config.providers[0]) {
+      logger.warn("model is not running on the preferred execution provider", {
+        model: session.ref,
+        preferred: config.providers[0],
+        provider: session.provider,
+      });
+    }
+    logger.info("session ready", { model: session.ref, provider: session.provider, nodes: session.nodes });
+    telemetry.provider.set({ model: model.entry.manifest.id, provider: session.provider }, 1);
+    served.set(model.entry.manifest.id, model);
+    providers.set(session.ref, session.provider);
+  }
+  return { served, providers };
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createJsonLogger({
+    level: config.logLevel,
+    clock: systemClock,
+    write: (line) => process.stdout.write(`${line}\n`),
+  });
+  const { models, refused } = await loadServedModels(config.modelsDir, logger);
+  logger.info("models verified", {
+    dir: config.modelsDir,
+    models: models.map((m) => m.entry.ref),
+    refused: refused.map((r) => r.model),
+  });
+  const telemetry = new BackendTelemetry();
+  const pool = new WorkerPool({
+    size: config.workers,
+    models: models.map((m) => ({
+      ref: m.entry.ref,
+      bytes: m.reverse,
+      image: m.entry.manifest.image,
+      nullClass: m.entry.manifest.null_class,
+    })),
+    providers: config.providers,
+    intraOpThreads: config.intraOpThreads,
+    logger,
+    // A worker that frees up starts the next due batch at once (called only after start).
+    onIdle: () => batcher.pump(),
+  });
+  const batcher = new Batcher({
+    maxBatch: config.maxBatch,
+    maxDelayMs: config.maxDelayMs,
+    maxQueue: config.maxQueue,
+    retryAfterSeconds: config.retryAfterSeconds,
+    runner: pool,
+    clock: systemClock,
+    events: {
+      depth: (images) => telemetry.queueDepth.set({}, images),
+      batch: (ref, size) => telemetry.batchSize.observe({ model: ref.split("@")[0] ?? ref }, size),
+      dropped: (images) => telemetry.dropped.inc({}, images),
+    },
+  });
+  const report = await pool.start();
+  const { served, providers } = servedFrom(models, report, config, telemetry, logger);
+  const app = createBackendApp({
+    models: served,
+    providers,
+    batcher,
+    store: config.s3 === undefined ? undefined : new S3ObjectStore(config.s3),
+    telemetry,
+    clock: systemClock,
+    logger,
+    auth: { key: await importSigningKey(config.secret), replay: new ReplayGuard(), maxBodyBytes: MAX_BODY_BYTES },
+    ready: () => pool.idle() + pool.busy() > 0,
+  });
+
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
+    const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
+    logger.info("listening", {
+      url: `http://${host}:${info.port}`,
+      port: info.port,
+      workers: config.workers,
+      intraOpThreads: config.intraOpThreads,
+      maxBatch: config.maxBatch,
+      maxDelayMs: config.maxDelayMs,
+      store: config.s3 === undefined ? "none" : "s3",
+    });
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    const force = setTimeout(() => {
+      logger.warn("grace period over, exiting with requests in flight", { graceMs: config.shutdownGraceMs });
+      process.exit(1);
+    }, config.shutdownGraceMs);
+    force.unref();
+    server.close((err) => {
+      pool.close().then(
+        () => process.exit(err ? 1 : 0),
+        () => process.exit(1),
+      );
+    });
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
