@@ -8,6 +8,9 @@ import { LruSampleCache } from "../src/cache/lru.js";
 import { noCache } from "../src/cache/sample-cache.js";
 import { systemClock } from "../src/clock.js";
 import type { Logger } from "../src/logger.js";
+import { PoolSampler } from "../src/pool/pool-sampler.js";
+import { createRoutingPolicy } from "../src/routing/policy.js";
+import { Telemetry } from "../src/telemetry.js";
 import { OrtRuntime } from "../src/onnx/runtime.js";
 import { WasmSampler } from "../src/onnx/wasm-sampler.js";
 import type { ObjectStore } from "../src/storage/object-store.js";
@@ -20,6 +23,8 @@ import { nodeWasmLoading } from "./ort-wasm.js";
 export interface NodeApp {
   app: OpenAPIHono;
   sampler: WasmSampler;
+  /** The GPU backend pool (GPU_BACKEND_URLS); start() begins its health checks. */
+  pool: PoolSampler | undefined;
   store: ObjectStore;
   /** Creates the ONNX sessions of every edge model (call before listening). */
   warmUp(): Promise<void>;
@@ -41,19 +46,28 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     models: registry.list().map((m) => m.ref),
     skipped: skipped.map((s) => s.folder),
   });
-  if (config.core.gpuBackendUrls.length > 0) {
-    logger.warn("GPU_BACKEND_URLS is reserved for the GPU backend pool and not used yet", {
-      count: config.core.gpuBackendUrls.length,
-    });
-  }
+  const telemetry = new Telemetry();
+  const pool =
+    config.pool === undefined
+      ? undefined
+      : new PoolSampler({
+          config: config.pool,
+          deadlineMs: config.core.sampleTimeoutMs,
+          registry: telemetry.registry,
+          clock: systemClock,
+          logger,
+        });
   const app = createApp({
     config: config.core,
     registry,
-    samplers: [sampler],
+    samplers: pool === undefined ? [sampler] : [pool, sampler],
+    choose: createRoutingPolicy({ edge: sampler, gpu: pool }, config.routing),
+    retryAfterSeconds: config.routing.retryAfterSeconds,
+    telemetry,
     store,
     cache,
     clock: systemClock,
     logger,
   });
-  return { app, sampler, store, warmUp: () => sampler.warmUp(registry.list()) };
+  return { app, sampler, pool, store, warmUp: () => sampler.warmUp(registry.list()) };
 }
