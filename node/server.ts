@@ -19,6 +19,7 @@ import type { NodeConfig } from "./config.js";
 import { FsObjectStore } from "./fs-object-store.js";
 import { scanModelsDir } from "./models-dir.js";
 import { nodeWasmLoading } from "./ort-wasm.js";
+import { nodeOrtWebFiles } from "./ort-web-files.js";
 
 export interface NodeApp {
   app: OpenAPIHono;
@@ -68,6 +69,7 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     cache,
     clock: systemClock,
     logger,
+    ortWebFiles: await nodeOrtWebFiles(),
   });
   return { app, sampler, pool, store, warmUp: () => sampler.warmUp(registry.list()) };
 }

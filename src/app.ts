@@ -9,8 +9,12 @@ import type { Config } from "./config.js";
 import { ApiError, errorResponse, toApiError } from "./errors.js";
 import { silentLogger, type Logger } from "./logger.js";
 import type { ModelRegistry } from "./models/registry.js";
+import { playgroundAssets } from "./playground/assets.generated.js";
+import type { OrtWebFiles } from "./playground/ort-web-files.js";
 import { registerHealthRoutes } from "./routes/health.js";
+import { registerModelFileRoutes } from "./routes/model-files.js";
 import { registerModelRoutes } from "./routes/models.js";
+import { registerPlaygroundRoutes } from "./routes/playground.js";
 import { PNG_ROUTE, PNG_ROUTE_NAME, registerSampleRoutes } from "./routes/samples.js";
 import type { ChooseSampler, Sampler } from "./sampler.js";
 import { cryptoRandom, type RandomSource } from "./samples/params.js";
@@ -36,6 +40,8 @@ export interface AppDeps {
   /** Seed source for requests without a seed (crypto.getRandomValues by default). */
   random?: RandomSource;
   telemetry?: Telemetry;
+  /** onnxruntime-web's browser files for the playground; absent: the page samples on the server only. */
+  ortWebFiles?: OrtWebFiles;
 }
 
 export const API_VERSION = "0.1.0";
@@ -104,7 +110,9 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   );
 
   registerModelRoutes(app, services);
+  registerModelFileRoutes(app, services);
   registerSampleRoutes(app, services);
+  registerPlaygroundRoutes(app, playgroundAssets, deps.ortWebFiles);
   registerHealthRoutes(app, services);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

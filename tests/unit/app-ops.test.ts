@@ -79,6 +79,7 @@ describe("GET /openapi.json", () => {
       "/health/ready",
       "/metrics",
       "/v1/models",
+      "/v1/models/{model}/{version}/reverse.onnx",
       "/v1/samples",
       "/v1/samples/{model}/{class}/{seed}.png",
     ]);
