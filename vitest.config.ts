@@ -37,6 +37,16 @@ export default defineConfig({
           testTimeout: 600_000,
         },
       },
+      {
+        test: {
+          name: "browser",
+          include: ["tests/browser/**/*.test.ts"],
+          environment: "node",
+          // Chromium compiles onnxruntime-web's 14-27 MB of WebAssembly on shared CPUs.
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
       "vitest.workers.config.ts",
     ],
   },

@@ -1,5 +1,5 @@
 // The `worker` test project: tests/worker/ run INSIDE workerd (@cloudflare/vitest-pool-workers)
-// against the real Worker entry, with the bindings of wrangler.toml (R2 bucket simulated by
+// against the real Worker entry, with the bindings of wrangler.toml (R2 buckets simulated by
 // miniflare, Cache API, vars). Golden PNGs from the Node sampler are provided to the tests.
 
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
@@ -27,10 +27,17 @@ export default defineProject(async () => {
   // The Worker imports the bundled-model list; tests see exactly what wrangler deploys.
   await writeModelsModule(path.join(ROOT, "models"));
   return {
-    plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        // models/ read-only, so tests/worker/setup-models.ts can fill the MODELS bucket.
+        miniflare: { serviceBindings: { MODEL_FILES: { disk: { path: path.join(ROOT, "models"), writable: false } } } },
+      }),
+    ],
     test: {
       name: "worker",
       include: ["tests/worker/**/*.test.ts"],
+      setupFiles: ["tests/worker/setup-models.ts"],
       provide: { workerGoldens: await readGoldens() },
       // One runner for every worker test file: the pool ships the 14 MB ORT module to workerd
       // as JSON (10-25 s here), and that should happen once, not once per file.

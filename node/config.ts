@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigReader, readConfig, type Config, type EnvRecord } from "../src/config.js";
+import { readPoolConfig, readRoutingConfig, type PoolConfig, type RoutingConfig } from "../src/pool/config.js";
 
 /**
  * The project root (the nearest folder with a package.json above this file, so it holds
@@ -26,6 +27,9 @@ export interface NodeConfig {
   dataDir: string;
   /** Longest wait for in-flight requests on SIGTERM before exiting anyway. */
   shutdownGraceMs: number;
+  /** The GPU backend pool; undefined without GPU_BACKEND_URLS. */
+  pool: PoolConfig | undefined;
+  routing: RoutingConfig;
 }
 
 export const DEFAULT_PORT = 8787;
@@ -40,6 +44,8 @@ export function parseNodeConfig(env: EnvRecord): NodeConfig {
     modelsDir: path.resolve(PROJECT_ROOT, reader.string("MODELS_DIR") ?? "models"),
     dataDir: path.resolve(PROJECT_ROOT, reader.string("DATA_DIR") ?? ".data"),
     shutdownGraceMs: reader.int("SHUTDOWN_GRACE_MS", 10_000, 0, 300_000),
+    pool: readPoolConfig(reader, core.gpuBackendUrls),
+    routing: readRoutingConfig(reader),
   };
   reader.finish();
   return config;

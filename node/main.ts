@@ -34,6 +34,11 @@ async function main(): Promise<void> {
     // Keep serving: /health/ready reports the sampler as failed and requests get 5xx JSON.
     logger.error("warm-up failed", { error: err });
   }
+  if (node.pool !== undefined) {
+    // The first round of health checks runs before listening, so GPU models route at once.
+    await node.pool.start();
+    logger.info("gpu backend pool", { detail: (await node.pool.health()).detail });
+  }
 
   const server = serve({ fetch: node.app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
@@ -44,6 +49,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    node.pool?.stop();
     logger.info("shutting down", { signal });
     // Finish in-flight requests, refuse new ones; exit anyway after the grace period.
     const force = setTimeout(() => {

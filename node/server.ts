@@ -1,4 +1,4 @@
-// Wires the core to Node: WASM sampler and encoder with node_modules' .wasm, models from MODELS_DIR,
+// Wires the core to Node: WASM sampler with node_modules' .wasm, models from MODELS_DIR,
 // the S3 store when S3_ENDPOINT is set (else a local directory), an in-memory LRU cache.
 
 import type { OpenAPIHono } from "@hono/zod-openapi";
@@ -8,8 +8,10 @@ import { LruSampleCache } from "../src/cache/lru.js";
 import { noCache } from "../src/cache/sample-cache.js";
 import { systemClock } from "../src/clock.js";
 import type { Logger } from "../src/logger.js";
+import { PoolSampler } from "../src/pool/pool-sampler.js";
+import { createRoutingPolicy } from "../src/routing/policy.js";
+import { Telemetry } from "../src/telemetry.js";
 import { OrtRuntime } from "../src/onnx/runtime.js";
-import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
 import { WasmSampler } from "../src/onnx/wasm-sampler.js";
 import type { ObjectStore } from "../src/storage/object-store.js";
 import { S3ObjectStore } from "../src/storage/s3.js";
@@ -17,10 +19,13 @@ import type { NodeConfig } from "./config.js";
 import { FsObjectStore } from "./fs-object-store.js";
 import { scanModelsDir } from "./models-dir.js";
 import { nodeWasmLoading } from "./ort-wasm.js";
+import { nodeOrtWebFiles } from "./ort-web-files.js";
 
 export interface NodeApp {
   app: OpenAPIHono;
   sampler: WasmSampler;
+  /** The GPU backend pool (GPU_BACKEND_URLS); start() begins its health checks. */
+  pool: PoolSampler | undefined;
   store: ObjectStore;
   /** Creates the ONNX sessions of every edge model (call before listening). */
   warmUp(): Promise<void>;
@@ -34,8 +39,7 @@ export function createStore(config: NodeConfig): ObjectStore {
 
 export async function createNodeApp(config: NodeConfig, logger: Logger): Promise<NodeApp> {
   const { registry, skipped } = await scanModelsDir(config.modelsDir, logger);
-  const runtime = new OrtRuntime({ wasm: nodeWasmLoading() });
-  const sampler = new WasmSampler({ runtime });
+  const sampler = new WasmSampler({ runtime: new OrtRuntime({ wasm: nodeWasmLoading() }) });
   const store = createStore(config);
   const cache = config.core.cacheMaxBytes > 0 ? new LruSampleCache(config.core.cacheMaxBytes) : noCache;
   logger.info("models registered", {
@@ -43,20 +47,29 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     models: registry.list().map((m) => m.ref),
     skipped: skipped.map((s) => s.folder),
   });
-  if (config.core.gpuBackendUrls.length > 0) {
-    logger.warn("GPU_BACKEND_URLS is reserved for the GPU backend pool and not used yet", {
-      count: config.core.gpuBackendUrls.length,
-    });
-  }
+  const telemetry = new Telemetry();
+  const pool =
+    config.pool === undefined
+      ? undefined
+      : new PoolSampler({
+          config: config.pool,
+          deadlineMs: config.core.sampleTimeoutMs,
+          registry: telemetry.registry,
+          clock: systemClock,
+          logger,
+        });
   const app = createApp({
     config: config.core,
     registry,
-    samplers: [sampler],
-    encoders: [new WasmEncoder(runtime)],
+    samplers: pool === undefined ? [sampler] : [pool, sampler],
+    choose: createRoutingPolicy({ edge: sampler, gpu: pool }, config.routing),
+    retryAfterSeconds: config.routing.retryAfterSeconds,
+    telemetry,
     store,
     cache,
     clock: systemClock,
     logger,
+    ortWebFiles: await nodeOrtWebFiles(),
   });
-  return { app, sampler, store, warmUp: () => sampler.warmUp(registry.list()) };
+  return { app, sampler, pool, store, warmUp: () => sampler.warmUp(registry.list()) };
 }

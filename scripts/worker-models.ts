@@ -1,28 +1,52 @@
 // Writes workers/models.generated.ts: the models under models/ whose manifest places them on
-// the edge, with their manifest and reverse.onnx bundled into the Worker. wrangler runs it
-// before every build ([build] in wrangler.toml) and so do the worker tests, so a new model
-// folder needs no code change.
+// the edge. Manifests are always bundled; each reverse.onnx is bundled as Data while the
+// Worker stays under Cloudflare's upload limit, otherwise the Worker reads it from the MODELS
+// R2 bucket (npm run worker:upload-models puts it there). wrangler runs this before every
+// build ([build] in wrangler.toml) and so do the worker tests: a new model folder needs no
+// code change.
 
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import { parseManifest } from "../src/models/manifest.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const GENERATED_PATH = path.join(ROOT, "workers", "models.generated.ts");
 
-/** File kinds bundled per model: the 1-NFE sampler only (forward/decode_step serve no edge route). */
-const BUNDLED_KINDS = ["reverse"] as const;
+/** File kinds the Worker serves per model: the 1-NFE sampler only (no edge route uses F). */
+const EDGE_KINDS = ["reverse"] as const;
+
+const MIB = 1024 * 1024;
+/** Workers Paid: 10 MB per Worker after compression (Free: 3 MB, which ORT's WASM alone exceeds). */
+export const UPLOAD_LIMIT_BYTES = 10 * MIB;
+/**
+ * Compressed bytes kept for everything but bundled models: ORT's .wasm (3.5 MiB gzipped),
+ * the bundled JS (0.2 MiB) and room to grow. `npm run worker:size` shows the real total.
+ */
+export const RUNTIME_RESERVE_BYTES = 4.5 * MIB;
 
 export interface EdgeModel {
   folder: string;
-  files: string[];
+  /** Model files to bundle as Data (manifest paths). */
+  bundled: string[];
+  /** Model files the Worker reads from the MODELS bucket. */
+  inR2: string[];
+  /** Gzipped size of each file, for the budget and the report. */
+  gzipBytes: Record<string, number>;
 }
 
-/** Edge-placed models under `modelsDir`, sorted by folder; broken manifests are errors. */
-export async function findEdgeModels(modelsDir: string): Promise<EdgeModel[]> {
+/**
+ * Edge-placed models under `modelsDir`, sorted by folder, with their files split between
+ * the bundle and R2: smallest models are bundled first while the compressed total stays
+ * within `budget` bytes. Broken manifests are errors.
+ */
+export async function planEdgeModels(
+  modelsDir: string,
+  budget = UPLOAD_LIMIT_BYTES - RUNTIME_RESERVE_BYTES,
+): Promise<EdgeModel[]> {
   const dirents = await readdir(modelsDir, { withFileTypes: true });
-  const found: EdgeModel[] = [];
+  const found: { folder: string; files: string[]; gzipBytes: Record<string, number> }[] = [];
   for (const d of dirents.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
     let text: string;
     try {
@@ -33,20 +57,42 @@ export async function findEdgeModels(modelsDir: string): Promise<EdgeModel[]> {
     }
     const manifest = parseManifest(JSON.parse(text), `models/${d.name}`);
     if (!manifest.placements.includes("edge")) continue;
-    const files = BUNDLED_KINDS.flatMap((kind) => {
+    const files = EDGE_KINDS.flatMap((kind) => {
       const spec = manifest.files[kind];
       return spec === undefined ? [] : [spec.path];
     });
-    found.push({ folder: d.name, files });
+    const gzipBytes: Record<string, number> = {};
+    for (const file of files) gzipBytes[file] = gzipSync(await readFile(path.join(modelsDir, d.name, file))).length;
+    found.push({ folder: d.name, files, gzipBytes });
   }
-  return found;
+  return assignToBundle(found, budget);
+}
+
+/** Bundles whole models, smallest first, while their compressed files fit in `budget`. */
+export function assignToBundle(
+  models: readonly { folder: string; files: string[]; gzipBytes: Record<string, number> }[],
+  budget: number,
+): EdgeModel[] {
+  const size = (m: { files: string[]; gzipBytes: Record<string, number> }) =>
+    m.files.reduce((sum, f) => sum + (m.gzipBytes[f] ?? 0), 0);
+  const bundledFolders = new Set<string>();
+  let left = budget;
+  for (const m of [...models].sort((a, b) => size(a) - size(b) || a.folder.localeCompare(b.folder))) {
+    if (size(m) > left) continue;
+    left -= size(m);
+    bundledFolders.add(m.folder);
+  }
+  return models.map((m) => {
+    const bundled = bundledFolders.has(m.folder);
+    return { folder: m.folder, bundled: bundled ? m.files : [], inR2: bundled ? [] : m.files, gzipBytes: m.gzipBytes };
+  });
 }
 
 export function renderModule(models: readonly EdgeModel[]): string {
   const imports: string[] = [];
   const entries = models.map((model, m) => {
     imports.push(`import model${m}Manifest from "../models/${model.folder}/manifest.json" with { type: "json" };`);
-    const files = model.files.map((file, f) => {
+    const files = model.bundled.map((file, f) => {
       imports.push(`import model${m}File${f} from "../models/${model.folder}/${file}";`);
       return `${JSON.stringify(file)}: model${m}File${f}`;
     });
@@ -54,14 +100,15 @@ export function renderModule(models: readonly EdgeModel[]): string {
       "  {",
       `    folder: ${JSON.stringify(model.folder)},`,
       `    manifest: model${m}Manifest,`,
-      `    files: { ${files.join(", ")} },`,
+      files.length === 0 ? "    files: {}," : `    files: { ${files.join(", ")} },`,
+      `    r2Files: [${model.inR2.map((f) => JSON.stringify(f)).join(", ")}],`,
       "  },",
     ].join("\n");
   });
   return [
     "// Generated by scripts/worker-models.ts from models/*/manifest.json; do not edit. wrangler",
     "// (dev, deploy) and the worker tests regenerate it; commit it when it changes.",
-    "// The edge-placed models bundled into the Worker: manifest + reverse.onnx as Data.",
+    "// The Worker's edge models: manifests bundled; reverse.onnx bundled as Data or read from R2.",
     "",
     'import type { BundledModel } from "./bundled-models.js";',
     ...imports,
@@ -73,21 +120,42 @@ export function renderModule(models: readonly EdgeModel[]): string {
   ].join("\n");
 }
 
+/** The budget for bundled models: WORKER_MODEL_BUDGET_BYTES overrides the default. */
+export function modelBudget(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env.WORKER_MODEL_BUDGET_BYTES;
+  if (raw === undefined || raw === "") return UPLOAD_LIMIT_BYTES - RUNTIME_RESERVE_BYTES;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new Error(`WORKER_MODEL_BUDGET_BYTES must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+}
+
 /** Regenerates the module (written only when its content changes). */
 export async function writeModelsModule(
   modelsDir = path.join(ROOT, "models"),
+  budget = modelBudget(process.env),
 ): Promise<{ changed: boolean; models: EdgeModel[] }> {
-  const models = await findEdgeModels(modelsDir);
+  const models = await planEdgeModels(modelsDir, budget);
   const text = renderModule(models);
   const current = await readFile(GENERATED_PATH, "utf8").catch(() => undefined);
   if (current !== text) await writeFile(GENERATED_PATH, text);
   return { changed: current !== text, models };
 }
 
+function describe(model: EdgeModel): string {
+  const kib = (f: string) => `${Math.round((model.gzipBytes[f] ?? 0) / 1024)} KiB gz`;
+  const parts = [
+    ...model.bundled.map((f) => `${f} bundled (${kib(f)})`),
+    ...model.inR2.map((f) => `${f} in R2 (${kib(f)})`),
+  ];
+  return `${model.folder}: ${parts.join(", ") || "no files"}`;
+}
+
 async function main(): Promise<void> {
   const { changed, models } = await writeModelsModule();
-  const list = models.map((m) => m.folder).join(", ") || "(none)";
-  process.stdout.write(`workers/models.generated.ts ${changed ? "written" : "up to date"}: ${list}\n`);
+  process.stdout.write(`workers/models.generated.ts ${changed ? "written" : "up to date"}\n`);
+  for (const model of models) process.stdout.write(`  ${describe(model)}\n`);
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -3,9 +3,9 @@
 // bounds.
 
 import { z } from "@hono/zod-openapi";
+import { MAX_SAMPLES, UINT32_MAX } from "./limits.js";
 
-export const MAX_SAMPLES = 64;
-export const UINT32_MAX = 4294967295;
+export { MAX_SAMPLES, UINT32_MAX };
 
 /** Shows what the client sent, briefly, inside an error message. */
 function shown(input: unknown): string {

@@ -1,5 +1,6 @@
-// Wires the core to Workers: the bundled models, the WASM sampler on the precompiled .wasm,
-// the R2 bucket as object store and the Cache API as sample cache (writes via waitUntil).
+// Wires the core to Workers: the edge models (bundled, or read from the MODELS bucket), the
+// WASM sampler on the precompiled .wasm, the SAMPLES bucket as object store and the Cache API
+// as sample cache (writes via waitUntil).
 
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../src/app.js";
@@ -33,7 +34,7 @@ export interface EdgeApp {
 export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
   const config = parseConfig(stringVars(env));
   const logger = createJsonLogger({ level: config.logLevel, clock: systemClock, write: (line) => console.log(line) });
-  const registry = bundledRegistry(deps.models);
+  const registry = bundledRegistry(deps.models, env.MODELS);
   const sampler = new WasmSampler({ runtime: new OrtRuntime({ wasm: { kind: "module", module: deps.ortWasm } }) });
   const inner = config.cacheMaxBytes > 0 ? new CacheApiSampleCache(deps.cache) : noCache;
   const cache = new DeferredWriteCache(inner, logger);

@@ -1,30 +1,46 @@
-// The models bundled into the Worker (listed in models.generated.ts by
-// scripts/worker-models.ts): manifests validated as on Node, ONNX bytes imported as Data
-// modules, so serving a model needs no fetch and no R2 read at run time.
+// The edge models of the Worker (listed in models.generated.ts by scripts/worker-models.ts):
+// manifests are bundled and validated as on Node; ONNX files are bundled as Data where the
+// upload size allows, else read once per isolate from the MODELS R2 bucket. Either way the
+// registry checks size and sha256 against the manifest before ORT sees the bytes.
 
 import { parseManifest } from "../src/models/manifest.js";
 import { createModelEntry, createModelRegistry, ModelFileError, type ModelRegistry } from "../src/models/registry.js";
+import type { R2BucketLike } from "../src/storage/r2.js";
 
 export interface BundledModel {
   /** The folder under models/ it came from (named in errors). */
   folder: string;
   /** manifest.json as parsed JSON; validated here like any other manifest. */
   manifest: unknown;
-  /** The bundled files by their manifest path (reverse.onnx; other files stay out). */
+  /** Files bundled into the Worker, by manifest path. */
   files: Readonly<Record<string, ArrayBuffer>>;
+  /** Files read from the MODELS bucket instead (too large to bundle), by manifest path. */
+  r2Files: readonly string[];
 }
 
-/** A registry over the bundled models; their files are checked against the manifest on load. */
-export function bundledRegistry(models: readonly BundledModel[]): ModelRegistry {
+/** Where a model file lives in the MODELS bucket (scripts/worker-upload-models.ts puts it there). */
+export function modelObjectKey(id: string, version: string, path: string): string {
+  return `models/${id}/${version}/${path}`;
+}
+
+/** A registry over the Worker's edge models; `bucket` serves the files not bundled. */
+export function bundledRegistry(models: readonly BundledModel[], bucket: R2BucketLike): ModelRegistry {
   return createModelRegistry(
-    models.map((model) =>
-      createModelEntry(parseManifest(model.manifest, `models/${model.folder}`), (path) => {
+    models.map((model) => {
+      const manifest = parseManifest(model.manifest, `models/${model.folder}`);
+      return createModelEntry(manifest, async (path) => {
         const bytes = model.files[path];
-        if (bytes === undefined) {
-          return Promise.reject(new ModelFileError(`models/${model.folder}/${path} is not bundled into the Worker`));
+        if (bytes !== undefined) return new Uint8Array(bytes);
+        if (!model.r2Files.includes(path)) {
+          throw new ModelFileError(`models/${model.folder}/${path} is not bundled into the Worker`);
         }
-        return Promise.resolve(new Uint8Array(bytes));
-      }),
-    ),
+        const key = modelObjectKey(manifest.id, manifest.version, path);
+        const object = await bucket.get(key);
+        if (object === null) {
+          throw new ModelFileError(`${key} is not in the MODELS bucket: run npm run worker:upload-models`);
+        }
+        return new Uint8Array(await object.arrayBuffer());
+      });
+    }),
   );
 }

@@ -1,11 +1,13 @@
-// The Worker's bindings as declared in wrangler.toml: the R2 bucket for sample PNGs and
-// the string vars/secrets the core's configuration reads (src/config.ts).
+// The Worker's bindings as declared in wrangler.toml: the R2 buckets (sample PNGs, large
+// model files) and the string vars/secrets the core's configuration reads (src/config.ts).
 
 import type { EnvRecord } from "../src/config.js";
 
 export interface Env {
   /** R2 bucket holding sample PNGs under their derived keys (wrangler.toml [[r2_buckets]]). */
   SAMPLES: R2Bucket;
+  /** R2 bucket with the model files too large to bundle (npm run worker:upload-models). */
+  MODELS: R2Bucket;
   /** Public base URL of the bucket (custom domain or r2.dev); absent: no object_url in responses. */
   PUBLIC_BASE_URL?: string;
   LOG_LEVEL?: string;

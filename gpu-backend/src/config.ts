@@ -3,15 +3,12 @@
 
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { PROJECT_ROOT } from "../../node/config.js";
 import { ConfigReader, readS3, type EnvRecord, type S3Config } from "../../src/config.js";
 import { MAX_SEEDS } from "../../src/contract/backend-v1.js";
 import { MIN_SECRET_LENGTH } from "../../src/contract/signing.js";
 import { LOG_LEVELS, type LogLevel } from "../../src/logger.js";
 import { parseProviders, type ExecutionProvider } from "./onnx/providers.js";
-
-/** The repository root: default paths are relative to it, not to the working directory. */
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export interface BackendConfig {
   port: number;
@@ -30,6 +27,7 @@ export interface BackendConfig {
   workers: number;
   /** ORT intra-op threads per session (INTRA_OP_THREADS); 0: cores / WORKERS. */
   intraOpThreads: number;
+  /** MODELS_DIR, relative to the project root (default models/). */
   modelsDir: string;
   /** Where `s3` output goes; absent: only inline output is offered. */
   s3: S3Config | undefined;

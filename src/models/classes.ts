@@ -36,9 +36,12 @@ export function classNameProblems(classes: readonly string[]): string[] {
   return problems;
 }
 
+/** The class label of unconditional samples in URLs. */
+export const NULL_CLASS_LABEL = "null";
+
 /** The class part of a sample's URL: the slug, or "null" for unconditional. */
 export function classLabel(manifest: ModelManifest, classIndex: number | null): string {
-  if (classIndex === null) return "null";
+  if (classIndex === null) return NULL_CLASS_LABEL;
   return slugify(manifest.classes[classIndex] ?? String(classIndex));
 }
 

@@ -2,7 +2,7 @@
 // 1-NFE generator G) once per batch, then encodes each image as PNG.
 
 import type { ModelEntry } from "../models/registry.js";
-import { fillStandardNormal } from "../noise/gaussian.js";
+import { reverseInputs } from "../models/reverse-inputs.js";
 import { encodePng } from "../png/encode.js";
 import { tensorImageToRaster } from "../png/tensor.js";
 import type { SampleBatch, SampledImage, Sampler, SamplerHealth } from "../sampler.js";
@@ -53,19 +53,14 @@ export class WasmSampler implements Sampler {
 
   async sample(batch: SampleBatch): Promise<SampledImage[]> {
     const { model, seeds } = batch;
-    const { channels, height, width } = model.manifest.image;
+    const inputs = reverseInputs(model.manifest.image, seeds, batch.classInput, batch.guidance);
+    const { dims } = inputs;
     const n = seeds.length;
-    const size = channels * height * width;
-    const dims = [n, channels, height, width];
-
-    // z: sample i is filled from its own seed, row-major [C,H,W] (docs/MODEL-CONTRACT.md).
-    const z = new Float32Array(n * size);
-    seeds.forEach((seed, i) => fillStandardNormal(z, seed, i * size, size));
     const session = await this.session(model);
     const outputs = await this.runtime.run(session, {
-      z: this.runtime.tensor("float32", z, dims),
-      class: this.runtime.tensor("int64", new BigInt64Array(n).fill(BigInt(batch.classInput)), [n]),
-      guidance: this.runtime.tensor("float32", new Float32Array(n).fill(batch.guidance), [n]),
+      z: this.runtime.tensor("float32", inputs.z, dims),
+      class: this.runtime.tensor("int64", inputs.classes, [n]),
+      guidance: this.runtime.tensor("float32", inputs.guidance, [n]),
     });
     const image = outputs.image;
     if (image === undefined || image.type !== "float32" || image.dims.join() !== dims.join()) {
