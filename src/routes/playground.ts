@@ -37,7 +37,10 @@ export function registerPlaygroundRoutes(
   ortWeb: OrtWebFiles | undefined,
 ): void {
   const encoder = new TextEncoder();
-  const byPath = new Map(assets.map((asset) => [asset.path, { asset, bytes: encoder.encode(asset.body) }]));
+  // A fresh Uint8Array: workerd's TextEncoder types its result over ArrayBufferLike.
+  const byPath = new Map(
+    assets.map((asset) => [asset.path, { asset, bytes: new Uint8Array(encoder.encode(asset.body)) }]),
+  );
 
   const serveAsset = (path: string, ifNoneMatch: string | undefined) => {
     const found = byPath.get(path);
