@@ -1,4 +1,4 @@
-// Wires the core to Node: WASM sampler with node_modules' .wasm, models from MODELS_DIR,
+// Wires the core to Node: WASM sampler and encoder with node_modules' .wasm, models from MODELS_DIR,
 // the S3 store when S3_ENDPOINT is set (else a local directory), an in-memory LRU cache.
 
 import type { OpenAPIHono } from "@hono/zod-openapi";
@@ -12,6 +12,7 @@ import { PoolSampler } from "../src/pool/pool-sampler.js";
 import { createRoutingPolicy } from "../src/routing/policy.js";
 import { Telemetry } from "../src/telemetry.js";
 import { OrtRuntime } from "../src/onnx/runtime.js";
+import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
 import { WasmSampler } from "../src/onnx/wasm-sampler.js";
 import type { ObjectStore } from "../src/storage/object-store.js";
 import { S3ObjectStore } from "../src/storage/s3.js";
@@ -39,7 +40,8 @@ export function createStore(config: NodeConfig): ObjectStore {
 
 export async function createNodeApp(config: NodeConfig, logger: Logger): Promise<NodeApp> {
   const { registry, skipped } = await scanModelsDir(config.modelsDir, logger);
-  const sampler = new WasmSampler({ runtime: new OrtRuntime({ wasm: nodeWasmLoading() }) });
+  const runtime = new OrtRuntime({ wasm: nodeWasmLoading() });
+  const sampler = new WasmSampler({ runtime });
   const store = createStore(config);
   const cache = config.core.cacheMaxBytes > 0 ? new LruSampleCache(config.core.cacheMaxBytes) : noCache;
   logger.info("models registered", {
@@ -62,6 +64,7 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     config: config.core,
     registry,
     samplers: pool === undefined ? [sampler] : [pool, sampler],
+    encoders: [new WasmEncoder(runtime)],
     choose: createRoutingPolicy({ edge: sampler, gpu: pool }, config.routing),
     retryAfterSeconds: config.routing.retryAfterSeconds,
     telemetry,

@@ -6,11 +6,13 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import type { SampleCache } from "./cache/sample-cache.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
+import type { Encoder } from "./encoder.js";
 import { ApiError, errorResponse, toApiError } from "./errors.js";
 import { silentLogger, type Logger } from "./logger.js";
 import type { ModelRegistry } from "./models/registry.js";
 import { playgroundAssets } from "./playground/assets.generated.js";
 import type { OrtWebFiles } from "./playground/ort-web-files.js";
+import { registerEncodeRoutes } from "./routes/encode.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerModelFileRoutes } from "./routes/model-files.js";
 import { registerModelRoutes } from "./routes/models.js";
@@ -33,6 +35,8 @@ export interface AppDeps {
   choose?: ChooseSampler;
   /** Retry-After (seconds) of the 503 when no sampler can take a batch now. */
   retryAfterSeconds?: number;
+  /** Encoders for POST /v1/encode, in order: the first that accepts a model encodes. */
+  encoders?: readonly Encoder[];
   store: ObjectStore;
   cache: SampleCache;
   clock?: Clock;
@@ -63,6 +67,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     config: deps.config,
     registry: deps.registry,
     samplers: deps.samplers,
+    encoders: deps.encoders ?? [],
     store: deps.store,
     cache: deps.cache,
     telemetry,
@@ -112,6 +117,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   registerModelRoutes(app, services);
   registerModelFileRoutes(app, services);
   registerSampleRoutes(app, services);
+  registerEncodeRoutes(app, services);
   registerPlaygroundRoutes(app, playgroundAssets, deps.ortWebFiles);
   registerHealthRoutes(app, services);
   app.doc31("/openapi.json", {

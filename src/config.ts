@@ -19,6 +19,8 @@ export interface S3Config {
 export interface Config {
   /** Largest accepted request body (MAX_BODY_BYTES). */
   maxBodyBytes: number;
+  /** Largest accepted image upload, POST /v1/encode (MAX_IMAGE_BYTES). */
+  maxImageBytes: number;
   /** In-memory sample cache bound in bytes (CACHE_MAX_BYTES); 0 disables it. */
   cacheMaxBytes: number;
   /** A sampler batch that takes longer fails with sampler_timeout (SAMPLE_TIMEOUT_MS). */
@@ -145,6 +147,7 @@ export function readS3(r: ConfigReader): S3Config | undefined {
 export function readConfig(r: ConfigReader): Config {
   return {
     maxBodyBytes: r.int("MAX_BODY_BYTES", 16 * 1024, 256, 1024 * 1024),
+    maxImageBytes: r.int("MAX_IMAGE_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     cacheMaxBytes: r.int("CACHE_MAX_BYTES", 64 * 1024 * 1024, 0, 16 * 1024 * 1024 * 1024),
     sampleTimeoutMs: r.int("SAMPLE_TIMEOUT_MS", 30_000, 100, 600_000),
     publicBaseUrl: r.url("PUBLIC_BASE_URL"),

@@ -4,6 +4,7 @@
 import type { SampleCache } from "./cache/sample-cache.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
+import type { Encoder } from "./encoder.js";
 import { ApiError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { ModelEntry, ModelRegistry } from "./models/registry.js";
@@ -17,6 +18,7 @@ export interface Services {
   config: Config;
   registry: ModelRegistry;
   samplers: readonly Sampler[];
+  encoders: readonly Encoder[];
   store: ObjectStore;
   cache: SampleCache;
   samples: SampleService;

@@ -41,6 +41,11 @@ export class Telemetry {
     ["sampler", "model"],
     LATENCY_BUCKETS,
   );
+  readonly encoderCalls: Counter = this.registry.counter(
+    "biflow_encoder_calls_total",
+    "Encoder invocations (POST /v1/encode) by encoder, model and outcome.",
+    ["encoder", "model", "outcome"],
+  );
   readonly coalesced: Counter = this.registry.counter(
     "biflow_coalesced_samples_total",
     "Samples that joined an identical computation already in flight.",

@@ -106,6 +106,21 @@ describe("router + s3rver", () => {
     expect(second.headers.get("etag")).toBe(etag);
   });
 
+  it("encodes a sample it generated: POST /v1/encode gives its bits/dim", async () => {
+    const image = await fetch(`${routerUrl}/v1/samples/tiny-biflow/dress/8.png`);
+    const png = new Uint8Array(await image.arrayBuffer());
+    const res = await fetch(`${routerUrl}/v1/encode?model=tiny-biflow&class=dress`, {
+      method: "POST",
+      headers: { "content-type": "image/png" },
+      body: png,
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { class: number; bits_per_dim: number; log_likelihood_nats: number };
+    expect(body.class).toBe(3);
+    expect(Number.isFinite(body.bits_per_dim)).toBe(true);
+    expect(Number.isFinite(body.log_likelihood_nats)).toBe(true);
+  });
+
   it("stores nothing and computes nothing for bad requests", async () => {
     const keysBefore = await bucketKeys();
     const callsBefore = await samplerCalls();

@@ -78,6 +78,7 @@ describe("GET /openapi.json", () => {
       "/health/live",
       "/health/ready",
       "/metrics",
+      "/v1/encode",
       "/v1/models",
       "/v1/models/{model}/{version}/reverse.onnx",
       "/v1/samples",

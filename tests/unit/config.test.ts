@@ -10,6 +10,7 @@ describe("parseConfig", () => {
   it("has documented defaults", () => {
     expect(parseConfig({})).toEqual({
       maxBodyBytes: 16384,
+      maxImageBytes: 1048576,
       cacheMaxBytes: 64 * 1024 * 1024,
       sampleTimeoutMs: 30000,
       publicBaseUrl: undefined,

@@ -1,0 +1,129 @@
+// POST /v1/encode: a PNG in, its likelihood under the forward model F out (bits/dim, and
+// optionally its noise z): the data-to-noise direction of BiFlow.
+
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { EncodeQuerySchema, EncodeResponseSchema, type EncodeQuery, type EncodeResponse } from "../encode/schemas.js";
+import { bitsPerDim, logLikelihood, rasterToTensor } from "../encode/likelihood.js";
+import { ApiError, invalidParam } from "../errors.js";
+import { resolveClass } from "../models/classes.js";
+import { decodePng, PngError } from "../png/decode.js";
+import type { Raster } from "../png/format.js";
+import { requireModel, type Services } from "../services.js";
+import { withTimeout } from "../timeout.js";
+import { errorResponses, parseOrThrow } from "./common.js";
+
+const PNG_TYPE = "image/png";
+
+function describeShape(s: { channels: number; height: number; width: number }): string {
+  return `${s.width}x${s.height} ${s.channels === 1 ? "greyscale" : "RGB"}`;
+}
+
+async function readPng(bytes: Uint8Array): Promise<Raster> {
+  try {
+    return await decodePng(bytes);
+  } catch (err) {
+    if (err instanceof PngError)
+      throw invalidParam("body", `body must be an 8-bit greyscale or RGB PNG: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Validates everything, then runs F once and converts its output to a likelihood. */
+export async function encodeImage(
+  services: Services,
+  rawQuery: Record<string, string | undefined>,
+  contentType: string | undefined,
+  body: Uint8Array,
+): Promise<EncodeResponse> {
+  const query: EncodeQuery = parseOrThrow(EncodeQuerySchema, rawQuery);
+  if (contentType?.split(";")[0]?.trim().toLowerCase() !== PNG_TYPE) {
+    throw new ApiError("unsupported_media_type", "Content-Type must be image/png");
+  }
+  const model = requireModel(services.registry, query.model);
+  const { manifest } = model;
+  if (!model.hasFile("forward")) {
+    throw invalidParam("model", `model ${manifest.id} has no forward.onnx, so it cannot encode`);
+  }
+  const classIndex = resolveClass(manifest, query.class);
+  const raster = await readPng(body);
+  if (
+    raster.width !== manifest.image.width ||
+    raster.height !== manifest.image.height ||
+    raster.channels !== manifest.image.channels
+  ) {
+    throw invalidParam(
+      "body",
+      `image must be ${describeShape(manifest.image)} for model ${manifest.id}; got ${describeShape(raster)}`,
+    );
+  }
+  const encoder = services.encoders.find((e) => e.accepts(model));
+  if (encoder === undefined) throw new ApiError("sampler_unavailable", `no encoder can serve model ${manifest.id} now`);
+
+  const labels = { encoder: encoder.name, model: manifest.id };
+  const timeoutMs = services.config.sampleTimeoutMs;
+  let encoded;
+  try {
+    [encoded] = await withTimeout(
+      encoder.encode({
+        model,
+        classInput: classIndex ?? manifest.null_class,
+        images: rasterToTensor(raster),
+        count: 1,
+      }),
+      timeoutMs,
+      () => new ApiError("sampler_timeout", `encoding took longer than ${timeoutMs} ms`),
+    );
+    services.telemetry.encoderCalls.inc({ ...labels, outcome: "ok" });
+  } catch (err) {
+    services.telemetry.encoderCalls.inc({ ...labels, outcome: "error" });
+    services.logger.error("encoder failed", { ...labels, error: err });
+    throw err;
+  }
+  if (encoded === undefined) throw new ApiError("internal", "internal error");
+  const logp = logLikelihood(encoded.z, encoded.logdet);
+  return {
+    model: manifest.id,
+    version: manifest.version,
+    class: classIndex,
+    class_name: classIndex === null ? null : (manifest.classes[classIndex] ?? null),
+    image: manifest.image,
+    log_likelihood_nats: logp,
+    bits_per_dim: bitsPerDim(logp, encoded.z.length),
+    ...(query.noise === "true" || query.noise === "1" ? { z: Array.from(encoded.z) } : {}),
+  };
+}
+
+function encodeRoute(maxImageBytes: number) {
+  return createRoute({
+    method: "post",
+    path: "/v1/encode",
+    tags: ["encode"],
+    summary: "Likelihood of a PNG under the forward model F (bits/dim), optionally its noise z",
+    middleware: [
+      bodyLimit({
+        maxSize: maxImageBytes,
+        onError: () => {
+          throw new ApiError("payload_too_large", `request body must be at most ${maxImageBytes} bytes`);
+        },
+      }),
+    ] as const,
+    request: {
+      query: EncodeQuerySchema,
+      body: { required: true, content: { [PNG_TYPE]: { schema: z.string().openapi({ format: "binary" }) } } },
+    },
+    responses: {
+      200: { description: "The likelihood.", content: { "application/json": { schema: EncodeResponseSchema } } },
+      ...errorResponses,
+      413: { ...errorResponses[400], description: "Body over the size limit." },
+      415: { ...errorResponses[400], description: "Body is not image/png." },
+    },
+  });
+}
+
+export function registerEncodeRoutes(app: OpenAPIHono, services: Services): void {
+  app.openapi(encodeRoute(services.config.maxImageBytes), async (c) => {
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    return c.json(await encodeImage(services, c.req.query(), c.req.header("content-type"), body), 200);
+  });
+}
