@@ -1,20 +1,25 @@
-// Writes tests/worker/golden/: PNGs of the edge models computed by the Node WASM sampler
-// (onnxruntime-web on Node), which the Worker test compares with what workerd computes for
-// the same (model, version, class, seed, guidance). Rerun after a model changes:
-//   npm run worker:golden
+// Writes tests/worker/golden/: for each edge model, sample PNGs and their bits/dim computed
+// on Node by the core app with the Node WASM sampler and encoder (onnxruntime-web on Node).
+// The Worker test asks workerd for the same URLs and encodings and compares. Rerun after a
+// model changes:   npm run worker:golden
 
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { scanModelsDir } from "../node/models-dir.js";
 import { nodeWasmLoading } from "../node/ort-wasm.js";
+import { createApp } from "../src/app.js";
+import { noCache } from "../src/cache/sample-cache.js";
+import { systemClock } from "../src/clock.js";
+import { parseConfig } from "../src/config.js";
 import { canonicalGuidance, formatGuidance } from "../src/keys.js";
+import { createJsonLogger } from "../src/logger.js";
 import { classLabel } from "../src/models/classes.js";
 import type { ModelEntry } from "../src/models/registry.js";
-import { createJsonLogger } from "../src/logger.js";
-import { systemClock } from "../src/clock.js";
 import { OrtRuntime } from "../src/onnx/runtime.js";
+import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
 import { WasmSampler } from "../src/onnx/wasm-sampler.js";
+import { MemoryObjectStore } from "../src/storage/memory.js";
 import type { GoldenCase } from "../tests/worker/golden-cases.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -32,6 +37,11 @@ function casesFor(model: ModelEntry): { classIndex: number | null; seed: number;
   ].map((c) => ({ ...c, guidance: canonicalGuidance(c.guidance) }));
 }
 
+async function ok(response: Response, what: string): Promise<Response> {
+  if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${await response.text()}`);
+  return response;
+}
+
 async function main(): Promise<void> {
   const logger = createJsonLogger({
     level: "warn",
@@ -40,7 +50,18 @@ async function main(): Promise<void> {
   });
   const { registry, skipped } = await scanModelsDir(path.join(ROOT, "models"), logger);
   if (skipped.length > 0) throw new Error(`models skipped: ${skipped.map((s) => s.folder).join(", ")}`);
-  const sampler = new WasmSampler({ runtime: new OrtRuntime({ wasm: nodeWasmLoading() }) });
+  const runtime = new OrtRuntime({ wasm: nodeWasmLoading() });
+  const sampler = new WasmSampler({ runtime });
+  const encoder = new WasmEncoder(runtime);
+  const app = createApp({
+    config: parseConfig({}),
+    registry,
+    samplers: [sampler],
+    encoders: [encoder],
+    store: new MemoryObjectStore(),
+    cache: noCache,
+    logger,
+  });
   const edge = registry.list().filter((m) => sampler.accepts(m, 1));
 
   await rm(GOLDEN_DIR, { recursive: true, force: true });
@@ -49,16 +70,20 @@ async function main(): Promise<void> {
     const { manifest } = model;
     await mkdir(path.join(GOLDEN_DIR, manifest.id), { recursive: true });
     for (const c of casesFor(model)) {
-      const [image] = await sampler.sample({
-        model,
-        classInput: c.classIndex ?? manifest.null_class,
-        seeds: [c.seed],
-        guidance: c.guidance,
-      });
-      if (image === undefined) throw new Error(`${model.ref}: no image`);
       const label = classLabel(manifest, c.classIndex);
+      const url = `/v1/samples/${manifest.id}/${label}/${c.seed}.png?guidance=${formatGuidance(c.guidance)}`;
+      const png = new Uint8Array(await (await ok(await app.request(url), url)).arrayBuffer());
       const file = `${manifest.id}/${label}-${c.seed}-g${formatGuidance(c.guidance)}.png`;
-      await writeFile(path.join(GOLDEN_DIR, file), image.png);
+      await writeFile(path.join(GOLDEN_DIR, file), png);
+      let bitsPerDim: number | null = null;
+      if (encoder.accepts(model)) {
+        const encodeUrl = `/v1/encode?model=${manifest.id}&class=${label}`;
+        const init = { method: "POST", headers: { "content-type": "image/png" }, body: png };
+        const encoded = (await (await ok(await app.request(encodeUrl, init), encodeUrl)).json()) as {
+          bits_per_dim: number;
+        };
+        bitsPerDim = encoded.bits_per_dim;
+      }
       index.push({
         model: manifest.id,
         version: manifest.version,
@@ -66,6 +91,7 @@ async function main(): Promise<void> {
         seed: c.seed,
         guidance: formatGuidance(c.guidance),
         file,
+        bitsPerDim,
       });
     }
   }

@@ -1,6 +1,6 @@
 // Wires the core to Workers: the edge models (bundled, or read from the MODELS bucket), the
-// WASM sampler on the precompiled .wasm, the SAMPLES bucket as object store and the Cache API
-// as sample cache (writes via waitUntil).
+// WASM sampler and encoder on the precompiled .wasm, the SAMPLES bucket as object store and
+// the Cache API as sample cache (writes via waitUntil).
 
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../src/app.js";
@@ -10,6 +10,7 @@ import { systemClock } from "../src/clock.js";
 import { parseConfig } from "../src/config.js";
 import { createJsonLogger } from "../src/logger.js";
 import { OrtRuntime } from "../src/onnx/runtime.js";
+import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
 import { WasmSampler } from "../src/onnx/wasm-sampler.js";
 import { R2ObjectStore } from "../src/storage/r2.js";
 import { bundledRegistry, type BundledModel } from "./bundled-models.js";
@@ -35,10 +36,20 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
   const config = parseConfig(stringVars(env));
   const logger = createJsonLogger({ level: config.logLevel, clock: systemClock, write: (line) => console.log(line) });
   const registry = bundledRegistry(deps.models, env.MODELS);
-  const sampler = new WasmSampler({ runtime: new OrtRuntime({ wasm: { kind: "module", module: deps.ortWasm } }) });
+  const runtime = new OrtRuntime({ wasm: { kind: "module", module: deps.ortWasm } });
+  const sampler = new WasmSampler({ runtime });
   const inner = config.cacheMaxBytes > 0 ? new CacheApiSampleCache(deps.cache) : noCache;
   const cache = new DeferredWriteCache(inner, logger);
   const store = new R2ObjectStore(env.SAMPLES, config.publicBaseUrl);
-  const app = createApp({ config, registry, samplers: [sampler], store, cache, clock: systemClock, logger });
+  const app = createApp({
+    config,
+    registry,
+    samplers: [sampler],
+    encoders: [new WasmEncoder(runtime)],
+    store,
+    cache,
+    clock: systemClock,
+    logger,
+  });
   return { app, cache };
 }

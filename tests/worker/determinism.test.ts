@@ -1,6 +1,7 @@
 // Same (model, version, class, seed, guidance) -> same image on Node and in workerd: the
-// Worker's PNGs against goldens computed by the Node WASM sampler (npm run worker:golden),
-// within 2/255 per pixel.
+// Worker's PNGs against goldens computed on Node by the core app with the Node WASM sampler
+// (npm run worker:golden), within 2/255 per pixel; and the same bits/dim for those PNGs
+// under forward.onnx (POST /v1/encode).
 
 import { describe, expect, inject, it } from "vitest";
 import { decodePng } from "../../src/png/decode.js";
@@ -8,6 +9,8 @@ import type { ProvidedGolden } from "./golden-cases.js";
 import { base64Bytes, bundledManifests, call } from "./helpers.js";
 
 const MAX_PIXEL_DIFF = 2;
+/** Same WASM binary, same graph: only float summation order could differ. */
+const MAX_BITS_PER_DIM_DIFF = 1e-4;
 const goldens: ProvidedGolden[] = inject("workerGoldens");
 
 describe("golden coverage", () => {
@@ -45,4 +48,19 @@ describe("Worker samples match the Node WASM sampler", () => {
       expect(worst).toBeLessThanOrEqual(MAX_PIXEL_DIFF);
     },
   );
+});
+
+describe("Worker encodings match the Node WASM encoder", () => {
+  const withF = goldens.filter((g) => g.bitsPerDim !== null);
+  it.each(withF.map((g) => [`${g.model} class=${g.class} seed=${g.seed}`, g] as const))("%s", async (_, golden) => {
+    const response = await call(`/v1/encode?model=${golden.model}&class=${golden.class}`, {
+      method: "POST",
+      headers: { "content-type": "image/png" },
+      body: base64Bytes(golden.png),
+    });
+    expect(response.status).toBe(200);
+    const body = await response.json<{ model: string; version: string; bits_per_dim: number }>();
+    expect(body).toMatchObject({ model: golden.model, version: golden.version });
+    expect(Math.abs(body.bits_per_dim - (golden.bitsPerDim ?? NaN))).toBeLessThan(MAX_BITS_PER_DIM_DIFF);
+  });
 });

@@ -1,4 +1,4 @@
-// The golden samples shared by scripts/worker-golden.ts (writes them with the Node sampler),
+// The golden samples shared by scripts/worker-golden.ts (writes them with the Node app),
 // vitest.workers.config.ts (reads and provides them) and the Worker tests (compare).
 
 export interface GoldenCase {
@@ -11,6 +11,8 @@ export interface GoldenCase {
   guidance: string;
   /** The PNG, relative to tests/worker/golden/. */
   file: string;
+  /** POST /v1/encode of that PNG with its class: bits/dim under forward.onnx (null: no F). */
+  bitsPerDim: number | null;
 }
 
 export interface ProvidedGolden extends GoldenCase {
