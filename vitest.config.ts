@@ -1,6 +1,7 @@
 // Test projects: `unit` (pure functions and the app with in-memory fakes, plus the WASM
 // sampler on the fixture model) and `integration` (real s3rver and router processes).
-// `models` (ONNX parity, training smoke run); `worker` (vitest.workers.config.ts): the Worker entry inside workerd.
+// `models` (ONNX parity, training smoke run); `browser` (the playground in Chromium, run last);
+// `worker` (vitest.workers.config.ts): the Worker entry inside workerd.
 
 import { defineConfig } from "vitest/config";
 
@@ -45,6 +46,9 @@ export default defineConfig({
           // Chromium compiles onnxruntime-web's 14-27 MB of WebAssembly on shared CPUs.
           testTimeout: 180_000,
           hookTimeout: 120_000,
+          // After the other projects: that compile would disturb their latency checks, and
+          // they would disturb the page-load time measured here.
+          sequence: { groupOrder: 1 },
         },
       },
       "vitest.workers.config.ts",
