@@ -1,9 +1,11 @@
 // Bad input inside workerd gets the documented 4xx JSON ({"error": {type, message, param}})
 // before any compute: the sampler is not called and R2 stays untouched.
 
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bundledManifests, call, postJson, samplerCalls } from "./helpers.js";
+import worker from "../../workers/index.js";
+import { bundledManifests, call, ORIGIN, postJson, samplerCalls } from "./helpers.js";
 
 const [first] = bundledManifests();
 if (first === undefined) throw new Error("no edge model is bundled into the Worker");
@@ -61,5 +63,14 @@ describe("bad requests in workerd", () => {
     expect(response.headers.get("allow")).toMatch(/POST/);
     await expectError(response, 405, "method_not_allowed", null);
     await expectError(await call("/v2/nothing"), 404, "not_found", null);
+  });
+
+  it("bad vars -> 500 internal JSON that names nothing; good vars serve again", async () => {
+    const ctx = createExecutionContext();
+    const request = new Request(`${ORIGIN}/health/live`);
+    const response = await worker.fetch(request, { ...env, MAX_BODY_BYTES: "lots" }, ctx);
+    await waitOnExecutionContext(ctx);
+    await expectError(response, 500, "internal", null, /^internal error$/);
+    expect((await call("/health/live")).status).toBe(200);
   });
 });
