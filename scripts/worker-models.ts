@@ -14,7 +14,7 @@ import { parseManifest } from "../src/models/manifest.js";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const GENERATED_PATH = path.join(ROOT, "workers", "models.generated.ts");
 
-/** File kinds the Worker serves per model: G samples (1-NFE), F encodes (POST /v1/encode). */
+/** File kinds the Worker serves per model, in bundling priority: G samples (1-NFE), F encodes. */
 const EDGE_KINDS = ["reverse", "forward"] as const;
 
 const MIB = 1024 * 1024;
@@ -38,8 +38,7 @@ export interface EdgeModel {
 
 /**
  * Edge-placed models under `modelsDir`, sorted by folder, with their files split between
- * the bundle and R2: smallest models are bundled first while the compressed total stays
- * within `budget` bytes. Broken manifests are errors.
+ * the bundle and R2 (see assignToBundle). Broken manifests are errors.
  */
 export async function planEdgeModels(
   modelsDir: string,
@@ -68,24 +67,32 @@ export async function planEdgeModels(
   return assignToBundle(found, budget);
 }
 
-/** Bundles whole models, smallest first, while their compressed files fit in `budget`. */
+/**
+ * Picks the files to bundle: reverse.onnx of every model before any forward.onnx (sampling is
+ * the latency-critical path; the first encode can afford an R2 read), smallest first within
+ * a kind, while the compressed total fits in `budget`. The rest go to R2.
+ */
 export function assignToBundle(
   models: readonly { folder: string; files: string[]; gzipBytes: Record<string, number> }[],
   budget: number,
 ): EdgeModel[] {
-  const size = (m: { files: string[]; gzipBytes: Record<string, number> }) =>
-    m.files.reduce((sum, f) => sum + (m.gzipBytes[f] ?? 0), 0);
-  const bundledFolders = new Set<string>();
+  const candidates = models.flatMap((m) =>
+    m.files.map((file, rank) => ({ folder: m.folder, file, rank, bytes: m.gzipBytes[file] ?? 0 })),
+  );
+  candidates.sort((a, b) => a.rank - b.rank || a.bytes - b.bytes || a.folder.localeCompare(b.folder));
+  const bundled = new Set<string>();
   let left = budget;
-  for (const m of [...models].sort((a, b) => size(a) - size(b) || a.folder.localeCompare(b.folder))) {
-    if (size(m) > left) continue;
-    left -= size(m);
-    bundledFolders.add(m.folder);
+  for (const c of candidates) {
+    if (c.bytes > left) continue;
+    left -= c.bytes;
+    bundled.add(`${c.folder}/${c.file}`);
   }
-  return models.map((m) => {
-    const bundled = bundledFolders.has(m.folder);
-    return { folder: m.folder, bundled: bundled ? m.files : [], inR2: bundled ? [] : m.files, gzipBytes: m.gzipBytes };
-  });
+  return models.map((m) => ({
+    folder: m.folder,
+    bundled: m.files.filter((f) => bundled.has(`${m.folder}/${f}`)),
+    inR2: m.files.filter((f) => !bundled.has(`${m.folder}/${f}`)),
+    gzipBytes: m.gzipBytes,
+  }));
 }
 
 export function renderModule(models: readonly EdgeModel[]): string {

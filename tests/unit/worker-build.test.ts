@@ -1,6 +1,6 @@
-// The Worker's build helpers: which edge models are bundled (smallest first, within the
-// compressed-size budget) and which are read from R2, the generated module, and the MODELS
-// bucket name read from wrangler.toml.
+// The Worker's build helpers: which model files are bundled (reverse before forward, smallest
+// first, within the compressed-size budget) and which are read from R2, the generated module,
+// and the MODELS bucket name read from wrangler.toml.
 
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -9,14 +9,14 @@ import { assignToBundle, renderModule } from "../../scripts/worker-models.js";
 import { modelsBucketName } from "../../scripts/worker-upload-models.js";
 import { ROOT } from "../helpers/fixtures.js";
 
-const model = (folder: string, bytes: number) => ({
+const model = (folder: string, reverse: number, forward?: number) => ({
   folder,
-  files: ["reverse.onnx"],
-  gzipBytes: { "reverse.onnx": bytes },
+  files: forward === undefined ? ["reverse.onnx"] : ["reverse.onnx", "forward.onnx"],
+  gzipBytes: forward === undefined ? { "reverse.onnx": reverse } : { "reverse.onnx": reverse, "forward.onnx": forward },
 });
 
 describe("assignToBundle", () => {
-  it("bundles the smallest models while they fit and sends the rest to R2, keeping folder order", () => {
+  it("bundles the smallest files while they fit and sends the rest to R2, keeping folder order", () => {
     const plan = assignToBundle([model("big", 7_000), model("small", 100), model("mid", 3_000)], 4_000);
     expect(plan.map((m) => [m.folder, m.bundled, m.inR2])).toEqual([
       ["big", [], ["reverse.onnx"]],
@@ -25,8 +25,16 @@ describe("assignToBundle", () => {
     ]);
   });
 
-  it("a zero budget puts every model in R2", () => {
-    expect(assignToBundle([model("a", 1)], 0)[0]?.inR2).toEqual(["reverse.onnx"]);
+  it("bundles every reverse.onnx before any forward.onnx", () => {
+    const plan = assignToBundle([model("a", 2_000, 500), model("b", 2_000, 500)], 4_500);
+    expect(plan.map((m) => [m.folder, m.bundled, m.inR2])).toEqual([
+      ["a", ["reverse.onnx", "forward.onnx"], []],
+      ["b", ["reverse.onnx"], ["forward.onnx"]],
+    ]);
+  });
+
+  it("a zero budget puts every file in R2", () => {
+    expect(assignToBundle([model("a", 1, 1)], 0)[0]?.inR2).toEqual(["reverse.onnx", "forward.onnx"]);
   });
 });
 
