@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from biflow import classifier, config, data  # noqa: E402
+from biflow.forward_flow import ForwardFlow  # noqa: E402
 import export  # noqa: E402
 import train  # noqa: E402
 
@@ -101,28 +102,35 @@ def sample_exact(f, n, w, seed=100):
     return imgs, labels
 
 
-def evaluate(f, g, judge, test_x, test_y, n_samples, guidance_grid, exact_samples, bayes_limit):
-    _, test_feats = classifier.predict(judge, test_x)
-    metrics = {"forward": forward_metrics(f, test_x, test_y, f.cfg.noise_sigma, bayes_limit)}
-    metrics["reverse"] = {"reconstruction_psnr_db": reconstruction_psnr(f, g, test_x, test_y,
-                                                                         f.cfg.noise_sigma)}
+def evaluate_reverse(f, g, judge, test_x, test_y, test_feats, n_samples, guidance_grid):
+    metrics = {"reconstruction_psnr_db": reconstruction_psnr(f, g, test_x, test_y, f.cfg.noise_sigma)}
     grid = {}
     for w in guidance_grid:
         imgs, labels = sample_g(g, n_samples, w)
         grid[str(w)] = score_samples(judge, imgs, labels, test_feats)
     best_w = min(guidance_grid, key=lambda w: grid[str(w)]["fld"])
-    metrics["reverse"].update(samples=n_samples, guidance_grid=grid, best_guidance=best_w,
-                              w0=grid[str(guidance_grid[0])], best=grid[str(best_w)])
-    exact = {}
-    for w in sorted({0.0, best_w}):
-        t0 = time.time()
-        imgs, labels = sample_exact(f, exact_samples, w)
-        exact[str(w)] = {**score_samples(judge, imgs, labels, test_feats),
-                         "torch_seconds_per_image": round((time.time() - t0) / exact_samples, 5)}
-    metrics["exact_inverse"] = {"samples": exact_samples, "by_guidance": exact,
-                                "note": "F's exact inverse by token-by-token causal decoding "
-                                        "with a KV cache, without a denoising step"}
+    metrics.update(samples=n_samples, guidance_grid=grid, best_guidance=best_w,
+                   w0=grid[str(guidance_grid[0])], best=grid[str(best_w)])
     return metrics
+
+
+def evaluate_exact(f, judge, test_feats, n_samples, guidances):
+    exact = {}
+    for w in sorted(set(guidances)):
+        t0 = time.time()
+        imgs, labels = sample_exact(f, n_samples, w)
+        exact[str(w)] = {**score_samples(judge, imgs, labels, test_feats),
+                         "torch_seconds_per_image": round((time.time() - t0) / n_samples, 5)}
+    return {"samples": n_samples, "by_guidance": exact,
+            "note": "F's exact inverse by token-by-token causal decoding with a KV cache, "
+                    "without a denoising step"}
+
+
+def load_forward_only(run_dir):
+    fs = torch.load(os.path.join(run_dir, "forward.pt"), map_location="cpu")
+    f = ForwardFlow(config.from_dict(fs["config"]))
+    f.load_state_dict(fs["ema"])
+    return f.eval()
 
 
 def main(argv=None):
@@ -130,6 +138,9 @@ def main(argv=None):
     p.add_argument("--config", default="s", choices=sorted(config.CONFIGS))
     p.add_argument("--run-dir", default=None)
     p.add_argument("--model-dir", required=True, help="model folder whose manifest gets metrics")
+    p.add_argument("--parts", nargs="+", default=["forward", "reverse", "exact"],
+                   choices=["forward", "reverse", "exact"],
+                   help="what to evaluate; the exact inverse uses the best w found for G")
     p.add_argument("--samples", type=int, default=10000)
     p.add_argument("--exact-samples", type=int, default=10000)
     p.add_argument("--bayes-limit", type=int, default=10000)
@@ -140,26 +151,42 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     run_dir = args.run_dir or train.default_run_dir(config.get(args.config))
-    f, g, _, _ = export.load_models(run_dir)
-    train_x, train_y = data.load("train")
+    parts = set(args.parts)
+    f = load_forward_only(run_dir)
     test_x, test_y = data.load("test")
-    judge = classifier.train_or_load(os.path.join(HERE, "checkpoints", "classifier.pt"),
-                                     train_x, train_y)
-    judge_acc = score_samples(judge, test_x, test_y, classifier.predict(judge, test_x)[1])
-    metrics = evaluate(f, g, judge, test_x, test_y, args.samples, args.guidance,
-                       args.exact_samples, args.bayes_limit)
-    metrics["judge"] = {"test_accuracy": judge_acc["class_accuracy"],
-                        "architecture": "MLP 784-1024-256-10, 256-d penultimate features (FLD)"}
+    metrics = {}
+    if parts & {"reverse", "exact"}:
+        train_x, train_y = data.load("train")
+        judge = classifier.train_or_load(os.path.join(HERE, "checkpoints", "classifier.pt"),
+                                         train_x, train_y)
+        judge_logits, test_feats = classifier.predict(judge, test_x)
+        accuracy = float((judge_logits.argmax(1) == test_y).float().mean())
+        metrics["judge"] = {"test_accuracy": round(accuracy, 4),
+                            "architecture": "MLP 784-1024-256-10, 256-d penultimate features (FLD)"}
+    if "forward" in parts:
+        metrics["forward"] = forward_metrics(f, test_x, test_y, f.cfg.noise_sigma, args.bayes_limit)
     manifest_path = os.path.join(args.model_dir, "manifest.json")
-    manifest = json.load(open(manifest_path))
-    manifest["metrics"] = {**manifest.get("metrics", {}), **metrics}
-    manifest["guidance"]["default"] = metrics["reverse"]["best_guidance"]
-    with open(manifest_path, "w") as fh:
-        json.dump(manifest, fh, indent=2)
-        fh.write("\n")
+    manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
+    best_w = manifest.get("metrics", {}).get("reverse", {}).get("best_guidance")
+    if "reverse" in parts:
+        _, g, _, _ = export.load_models(run_dir)
+        metrics["reverse"] = evaluate_reverse(f, g, judge, test_x, test_y, test_feats,
+                                              args.samples, args.guidance)
+        best_w = metrics["reverse"]["best_guidance"]
+    if "exact" in parts:
+        metrics["exact_inverse"] = evaluate_exact(f, judge, test_feats, args.exact_samples,
+                                                  [0.0] + ([best_w] if best_w is not None else []))
     if args.out:
+        old = json.load(open(args.out)) if os.path.exists(args.out) else {}
         with open(args.out, "w") as fh:
-            json.dump(metrics, fh, indent=2)
+            json.dump({**old, **metrics}, fh, indent=2)
+    if manifest:
+        manifest["metrics"] = {**manifest.get("metrics", {}), **metrics}
+        if best_w is not None:
+            manifest["guidance"]["default"] = best_w
+        with open(manifest_path, "w") as fh:
+            json.dump(manifest, fh, indent=2)
+            fh.write("\n")
     print(json.dumps(metrics, indent=2))
 
 

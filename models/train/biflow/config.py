@@ -21,7 +21,7 @@ class Config:
     label_drop: float = 0.1
     # reverse model G
     g_layers: int = 1          # layers per G block (one G block per F block)
-    g_width: int = 128
+    g_width: int = 96
     g_heads: int = 4
     use_align: bool = True     # hidden alignment; off = naive distillation
     use_denoise: bool = True   # extra final block predicting clean x
