@@ -1,7 +1,9 @@
-// Helpers shared by the route modules: schema parsing that throws the service's errors,
-// and the error responses every route documents in /openapi.json.
+// Helpers shared by the route modules: schema parsing and body limits that throw the
+// service's errors, and the error responses every route documents in /openapi.json.
 
 import type { z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { ApiError } from "../errors.js";
 import { ErrorSchema } from "../schemas.js";
 import { validationError } from "../validation.js";
 
@@ -10,6 +12,16 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(result.error);
   return result.data;
+}
+
+/** Refuses bodies over `maxBytes` (by Content-Length, or while streaming) with payload_too_large. */
+export function limitBody(maxBytes: number) {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ApiError("payload_too_large", `request body must be at most ${maxBytes} bytes`);
+    },
+  });
 }
 
 function errorContent(description: string) {

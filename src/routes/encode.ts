@@ -2,7 +2,6 @@
 // optionally its noise z): the data-to-noise direction of BiFlow.
 
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { EncodeQuerySchema, EncodeResponseSchema, type EncodeQuery, type EncodeResponse } from "../encode/schemas.js";
 import { bitsPerDim, logLikelihood, rasterToTensor } from "../encode/likelihood.js";
 import { ApiError, invalidParam } from "../errors.js";
@@ -11,7 +10,7 @@ import { decodePng, PngError } from "../png/decode.js";
 import type { Raster } from "../png/format.js";
 import { requireModel, type Services } from "../services.js";
 import { withTimeout } from "../timeout.js";
-import { errorResponses, parseOrThrow } from "./common.js";
+import { errorResponses, limitBody, parseOrThrow } from "./common.js";
 
 const PNG_TYPE = "image/png";
 
@@ -100,14 +99,7 @@ function encodeRoute(maxImageBytes: number) {
     path: "/v1/encode",
     tags: ["encode"],
     summary: "Likelihood of a PNG under the forward model F (bits/dim), optionally its noise z",
-    middleware: [
-      bodyLimit({
-        maxSize: maxImageBytes,
-        onError: () => {
-          throw new ApiError("payload_too_large", `request body must be at most ${maxImageBytes} bytes`);
-        },
-      }),
-    ] as const,
+    middleware: [limitBody(maxImageBytes)] as const,
     request: {
       query: EncodeQuerySchema,
       body: { required: true, content: { [PNG_TYPE]: { schema: z.string().openapi({ format: "binary" }) } } },

@@ -2,7 +2,6 @@
 // GET /v1/samples/{model}/{class}/{seed}.png: thin handlers over plain functions.
 
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { ApiError } from "../errors.js";
 import { resolveClass } from "../models/classes.js";
 import { sampleSeeds } from "../noise/gaussian.js";
@@ -17,7 +16,7 @@ import {
   type SampleRequest,
 } from "../schemas.js";
 import { requireModel, type Services } from "../services.js";
-import { errorResponses, parseOrThrow } from "./common.js";
+import { errorResponses, limitBody, parseOrThrow } from "./common.js";
 
 type SampleResponse = z.infer<typeof SampleResponseSchema>;
 
@@ -97,14 +96,7 @@ function createSamplesRoute(maxBodyBytes: number) {
     path: "/v1/samples",
     tags: ["samples"],
     summary: "Generate n samples; returns the seed used and one immutable URL per sample",
-    middleware: [
-      bodyLimit({
-        maxSize: maxBodyBytes,
-        onError: () => {
-          throw new ApiError("payload_too_large", `request body must be at most ${maxBodyBytes} bytes`);
-        },
-      }),
-    ] as const,
+    middleware: [limitBody(maxBodyBytes)] as const,
     request: { body: { required: true, content: { "application/json": { schema: SampleRequestSchema } } } },
     responses: {
       200: { description: "The samples (stored).", content: { "application/json": { schema: SampleResponseSchema } } },
