@@ -9,11 +9,11 @@ import { assignToBundle, renderModule } from "../../scripts/worker-models.js";
 import { modelsBucketName } from "../../scripts/worker-upload-models.js";
 import { ROOT } from "../helpers/fixtures.js";
 
-const model = (folder: string, reverse: number, forward?: number) => ({
-  folder,
-  files: forward === undefined ? ["reverse.onnx"] : ["reverse.onnx", "forward.onnx"],
-  gzipBytes: forward === undefined ? { "reverse.onnx": reverse } : { "reverse.onnx": reverse, "forward.onnx": forward },
-});
+function model(folder: string, reverse: number, forward?: number) {
+  const gzipBytes: Record<string, number> = { "reverse.onnx": reverse };
+  if (forward !== undefined) gzipBytes["forward.onnx"] = forward;
+  return { folder, files: Object.keys(gzipBytes), gzipBytes };
+}
 
 describe("assignToBundle", () => {
   it("bundles the smallest files while they fit and sends the rest to R2, keeping folder order", () => {
