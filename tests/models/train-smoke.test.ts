@@ -65,6 +65,6 @@ describe("training pipeline (tiny config)", () => {
     expect(manifest.training.reverse.steps).toBe(10);
     const results = await checkParity(out, await readParityFixture(parityFile));
     expect(results.length).toBe(7);
-    for (const r of results) expect(r.maxAbsDiff, `${r.file}.${r.output}`).toBeLessThanOrEqual(1e-4);
+    for (const r of results) expect(r.maxScaledDiff, `${r.file}.${r.output}`).toBeLessThanOrEqual(1e-4);
   });
 });
