@@ -168,6 +168,8 @@ def main(argv=None):
     manifest_path = os.path.join(args.model_dir, "manifest.json")
     manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
     best_w = manifest.get("metrics", {}).get("reverse", {}).get("best_guidance")
+    if args.out and os.path.exists(args.out):
+        best_w = json.load(open(args.out)).get("reverse", {}).get("best_guidance", best_w)
     if "reverse" in parts:
         _, g, _, _ = export.load_models(run_dir)
         metrics["reverse"] = evaluate_reverse(f, g, judge, test_x, test_y, test_feats,
@@ -177,9 +179,11 @@ def main(argv=None):
         metrics["exact_inverse"] = evaluate_exact(f, judge, test_feats, args.exact_samples,
                                                   [0.0] + ([best_w] if best_w is not None else []))
     if args.out:
+        # Parts evaluated in earlier runs accumulate in this file and reach the manifest.
         old = json.load(open(args.out)) if os.path.exists(args.out) else {}
+        metrics = {**old, **metrics}
         with open(args.out, "w") as fh:
-            json.dump({**old, **metrics}, fh, indent=2)
+            json.dump(metrics, fh, indent=2)
     if manifest:
         manifest["metrics"] = {**manifest.get("metrics", {}), **metrics}
         if best_w is not None:

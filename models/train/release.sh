@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# From trained checkpoints to a shipped model folder: ONNX export with parity fixture,
+# evaluation (metrics into manifest.json), sample grids and timing from the ONNX files,
+# the model card, and everything in the service derived from the model files.
+#
+#   models/train/release.sh [config] [model-id] [version]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+CONFIG=${1:-s}
+ID=${2:-fmnist-biflow-s}
+VERSION=${3:-1.0.0}
+DIR=models/$ID
+RUN=models/train/checkpoints/$CONFIG
+P=/usr/bin/python3
+export OPENBLAS_NUM_THREADS=1
+
+$P models/train/export.py --config "$CONFIG" --out "$DIR" --id "$ID" --version "$VERSION" \
+  --parity-out "tests/fixtures/parity/$ID.json"
+# Parts already in $RUN/metrics.json (e.g. forward, computed while G trained) are kept.
+$P models/train/evaluate.py --config "$CONFIG" --model-dir "$DIR" --out "$RUN/metrics.json" \
+  --parts ${EVAL_PARTS:-forward reverse exact} ${EVAL_ARGS:-}
+node --import tsx scripts/model-report.ts "$DIR"
+$P models/train/card.py "$DIR"
+if npm run | grep -q "models:sync"; then npm run models:sync; fi
