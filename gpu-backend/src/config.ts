@@ -54,7 +54,7 @@ export function parseBackendConfig(env: EnvRecord): BackendConfig {
     secret: secret ?? "",
     providers: parsed.providers,
     maxBatch: r.int("MAX_BATCH", 64, 1, 1024),
-    maxDelayMs: r.int("MAX_DELAY_MS", 5, 0, 10_000),
+    maxDelayMs: r.int("MAX_DELAY_MS", 2, 0, 10_000),
     // A full request (64 images) must always fit in an empty queue.
     maxQueue: r.int("MAX_QUEUE", 1024, MAX_SEEDS, 1_000_000),
     workers,

@@ -42,8 +42,18 @@ function scanlines(r: Raster): Uint8Array {
   return out;
 }
 
-export async function encodePng(r: Raster): Promise<Uint8Array> {
+/** zlib-framed deflate (RFC 1950), as the IDAT chunk holds it. */
+export type Deflate = (bytes: Uint8Array) => Promise<Uint8Array> | Uint8Array;
+
+const streamDeflate: Deflate = (bytes) => transformBytes(bytes, new CompressionStream("deflate"));
+
+/**
+ * `deflate` defaults to the platform's CompressionStream; a Node worker thread passes
+ * zlib's synchronous deflate instead (same zlib defaults, same bytes) to skip the thread
+ * pool round trip per image.
+ */
+export async function encodePng(r: Raster, deflate: Deflate = streamDeflate): Promise<Uint8Array> {
   checkRaster(r);
-  const idat = await transformBytes(scanlines(r), new CompressionStream("deflate"));
+  const idat = await deflate(scanlines(r));
   return concatBytes([PNG_SIGNATURE, chunk("IHDR", header(r)), chunk("IDAT", idat), chunk("IEND", new Uint8Array(0))]);
 }

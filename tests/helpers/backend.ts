@@ -28,10 +28,22 @@ export interface SignOptions {
   path?: string;
 }
 
+/** Imported once per secret, as the router does: key import is not part of a request's cost. */
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function keyFor(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (key === undefined) {
+    key = importSigningKey(secret);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 /** A signed POST init for `path` (default /v1/generate); the body is sent as these exact bytes. */
 export async function signedInit(body: unknown, options: SignOptions = {}): Promise<RequestInit> {
   const bytes = new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body));
-  const key = await importSigningKey(options.secret ?? BACKEND_SECRET);
+  const key = await keyFor(options.secret ?? BACKEND_SECRET);
   const headers = await signRequest(
     key,
     { method: "POST", path: options.path ?? "/v1/generate", body: bytes },

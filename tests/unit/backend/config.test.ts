@@ -16,7 +16,7 @@ describe("parseBackendConfig", () => {
       port: 8080,
       providers: ["cuda", "cpu"],
       maxBatch: 64,
-      maxDelayMs: 5,
+      maxDelayMs: 2,
       maxQueue: 1024,
       workers: 1,
       s3: undefined,
