@@ -1,5 +1,6 @@
-// `npm run bench`: latency of a cached hit. Starts the router as `npm start` does (local
-// store in a temp dir), stores one sample, then times sequential GETs of its URL.
+// `npm run bench`: latency of a cached hit. Starts the router as `npm start` does (models/,
+// local store in a temp dir), stores one sample of the shipped model, then times sequential
+// GETs of its URL.
 // BENCH_REQUESTS (default 200) sets the count; output is one JSON line.
 
 import { mkdtemp, rm } from "node:fs/promises";
@@ -14,9 +15,9 @@ function percentile(sorted: readonly number[], p: number): number {
 async function main(): Promise<void> {
   const count = Number(process.env.BENCH_REQUESTS ?? "200");
   const dataDir = await mkdtemp(path.join(tmpdir(), "biflow-bench-"));
-  const router = await startRouter({ DATA_DIR: dataDir, S3_ENDPOINT: "" });
+  const router = await startRouter({ MODELS_DIR: "", DATA_DIR: dataDir, S3_ENDPOINT: "", GPU_BACKEND_URLS: "" });
   try {
-    const url = `${router.url}/v1/samples/tiny-biflow/sneaker/42.png?guidance=1.00`;
+    const url = `${router.url}/v1/samples/fmnist-biflow-s/sneaker/42.png?guidance=1.00`;
     const first = await fetch(url);
     if (first.status !== 200) throw new Error(`warm-up GET answered ${first.status}`);
     await first.arrayBuffer();

@@ -3,15 +3,14 @@
 // The Worker's edge models: manifests bundled; ONNX files bundled as Data or read from R2.
 
 import type { BundledModel } from "./bundled-models.js";
-import model0Manifest from "../models/tiny-biflow/manifest.json" with { type: "json" };
-import model0File0 from "../models/tiny-biflow/reverse.onnx";
-import model0File1 from "../models/tiny-biflow/forward.onnx";
+import model0Manifest from "../models/fmnist-biflow-s/manifest.json" with { type: "json" };
+import model0File0 from "../models/fmnist-biflow-s/reverse.onnx";
 
 export const bundledModels: readonly BundledModel[] = [
   {
-    folder: "tiny-biflow",
+    folder: "fmnist-biflow-s",
     manifest: model0Manifest,
-    files: { "reverse.onnx": model0File0, "forward.onnx": model0File1 },
-    r2Files: [],
+    files: { "reverse.onnx": model0File0 },
+    r2Files: ["forward.onnx"],
   },
 ];

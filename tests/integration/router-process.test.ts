@@ -1,12 +1,14 @@
 // Router processes beyond the shared one: a cold cache over the same bucket is served from
-// the store; without S3 the local directory store is used; SIGTERM exits cleanly.
+// the store; without S3 the local directory store is used; SIGTERM exits cleanly; and the
+// router as `npm start` runs it, over models/ (the trained models), answers the README's
+// Quick start URL.
 
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { decodePng } from "../../src/png/decode.js";
-import { FIXTURE_MODELS_DIR } from "../helpers/fixtures.js";
+import { FIXTURE_MODELS_DIR, ROOT } from "../helpers/fixtures.js";
 import { startRouter, type Running } from "../helpers/processes.js";
 import { routerEnv } from "./global-setup.js";
 
@@ -64,5 +66,45 @@ describe("a router with bad configuration", () => {
     await expect(
       startRouter({ PORT: "-3", S3_ENDPOINT: "http://127.0.0.1:1", MODELS_DIR: FIXTURE_MODELS_DIR }),
     ).rejects.toThrow(/exited with 2[\s\S]*S3_BUCKET is required[\s\S]*PORT must be an integer/);
+  });
+});
+
+describe("the router as `npm start` runs it (models/)", () => {
+  it("serves every trained model in models/ and answers the README's Quick start curl with a PNG", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "biflow-quickstart-"));
+    dirs.push(dataDir);
+    // Empty values mean the embedded defaults, whatever the calling shell has set.
+    const started = await router({ MODELS_DIR: "", DATA_DIR: dataDir, S3_ENDPOINT: "", GPU_BACKEND_URLS: "" });
+
+    const folders: string[] = [];
+    for (const d of await readdir(path.join(ROOT, "models"), { withFileTypes: true })) {
+      const manifest = await readFile(path.join(ROOT, "models", d.name, "manifest.json"), "utf8").catch(() => "");
+      if (!d.isDirectory() || manifest === "") continue;
+      // models/ holds trained models only; the untrained fixtures live in tests/fixtures/models.
+      expect((JSON.parse(manifest) as { training?: { fixture?: boolean } }).training?.fixture, d.name).not.toBe(true);
+      folders.push(d.name);
+    }
+    const { models } = (await (await fetch(`${started.url}/v1/models`)).json()) as {
+      models: { id: string; image: { channels: number; height: number; width: number } }[];
+    };
+    expect(models.map((m) => m.id).sort()).toEqual(folders.sort());
+    expect(folders).toContain("fmnist-biflow-s");
+
+    const readme = await readFile(path.join(ROOT, "README.md"), "utf8");
+    const quickStart = /^## Quick start\n[\s\S]*?(?=^## )/m.exec(readme)?.[0] ?? "";
+    const documented = /curl -o sample\.png "http:\/\/localhost:8787(\/v1\/samples\/([^/]+)\/[^"]+)"/.exec(quickStart);
+    if (documented === null) throw new Error("the README's Quick start has no curl of a sample URL");
+    const [, url = "", modelId = ""] = documented;
+    const model = models.find((m) => m.id === modelId);
+    expect(model, `the Quick start samples ${modelId}, which models/ does not serve`).toBeDefined();
+
+    const res = await fetch(started.url + url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/png");
+    expect(res.headers.get("x-sample-source")).toBe("computed");
+    const png = await decodePng(new Uint8Array(await res.arrayBuffer()));
+    expect({ channels: png.channels, height: png.height, width: png.width }).toEqual(model?.image);
+    expect(new Set(png.pixels).size).toBeGreaterThan(8); // an image, not a flat fill
+    expect((await fetch(started.url + url)).headers.get("x-sample-source")).toBe("cache");
   });
 });

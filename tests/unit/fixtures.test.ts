@@ -18,7 +18,7 @@ describe("tests/fixtures/make_tiny_models.py", () => {
     const root = await mkdtemp(path.join(tmpdir(), "biflow-fixtures-"));
     try {
       await run(PYTHON, [path.join(ROOT, "tests/fixtures/make_tiny_models.py"), "--root", root]);
-      const folders = ["tests/fixtures/models/tiny-biflow", "tests/fixtures/models/tiny-rgb", "models/tiny-biflow"];
+      const folders = ["tests/fixtures/models/tiny-biflow", "tests/fixtures/models/tiny-rgb"];
       for (const folder of folders) {
         const files = (await readdir(path.join(root, folder))).sort();
         expect(files).toEqual(["forward.onnx", "manifest.json", "reverse.onnx"]);

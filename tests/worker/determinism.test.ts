@@ -6,7 +6,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { decodePng } from "../../src/png/decode.js";
 import type { ProvidedGolden } from "./golden-cases.js";
-import { base64Bytes, bundledManifests, call } from "./helpers.js";
+import { base64Bytes, bundledManifests, call, SHIPPED_MODEL } from "./helpers.js";
 
 const MAX_PIXEL_DIFF = 2;
 /** Same WASM binary, same graph: only float summation order could differ. */
@@ -14,6 +14,10 @@ const MAX_BITS_PER_DIM_DIFF = 1e-4;
 const goldens: ProvidedGolden[] = inject("workerGoldens");
 
 describe("golden coverage", () => {
+  it(`covers the shipped model ${SHIPPED_MODEL}`, () => {
+    expect(goldens.map((g) => g.model)).toContain(SHIPPED_MODEL);
+  });
+
   it.each(bundledManifests().map((m) => [`${m.id}@${m.version}`, m] as const))(
     "%s has goldens for its bundled version",
     (_, manifest) => {

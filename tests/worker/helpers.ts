@@ -42,6 +42,16 @@ export function bundledManifests(): BundledManifest[] {
   return bundledModels.map((m) => m.manifest as BundledManifest);
 }
 
+/** The trained model the product ships: the Worker must sample it (issue 5). */
+export const SHIPPED_MODEL = "fmnist-biflow-s";
+
+export function shippedManifest(): BundledManifest {
+  const found = bundledManifests().find((m) => m.id === SHIPPED_MODEL);
+  if (found === undefined)
+    throw new Error(`${SHIPPED_MODEL} is not in workers/models.generated.ts: run npm run models:sync`);
+  return found;
+}
+
 export function base64Bytes(text: string): Uint8Array {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }

@@ -1,0 +1,50 @@
+// README.md's generated blocks (`npm run models:sync`): the block helpers, and that what the
+// README shows is current for the model files in models/ (a retrain without a sync fails here).
+
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { blockNames, formatJson, replaceBlock } from "../../scripts/lib/readme-blocks.js";
+import { ROOT } from "../helpers/fixtures.js";
+
+describe("README generated blocks", () => {
+  const text = "# T\n<!-- models:sync a -->\nold\n<!-- /models:sync -->\ntail\n";
+
+  it("replaces only the named block's content, and again to the same text", () => {
+    const once = replaceBlock(text, "a", "new\n");
+    expect(once).toBe("# T\n<!-- models:sync a -->\nnew\n<!-- /models:sync -->\ntail\n");
+    expect(replaceBlock(once, "a", "new")).toBe(once);
+    expect(blockNames(once)).toEqual(["a"]);
+  });
+
+  it("names a missing block", () => {
+    expect(() => replaceBlock(text, "b", "x")).toThrow('README.md has no generated block "<!-- models:sync b -->"');
+  });
+
+  it("writes short objects on one line and long ones expanded", () => {
+    expect(formatJson({ image: { channels: 1, height: 28 }, list: [] })).toBe(
+      '{ "image": { "channels": 1, "height": 28 }, "list": [] }',
+    );
+    const long = { description: "x".repeat(120), n: 1 };
+    expect(formatJson(long)).toBe(`{\n  "description": "${"x".repeat(120)}",\n  "n": 1\n}`);
+  });
+});
+
+describe("README.md is in sync with models/", () => {
+  it("has every generated block, showing each model's current version", async () => {
+    const readme = await readFile(path.join(ROOT, "README.md"), "utf8");
+    expect(blockNames(readme).sort()).toEqual(
+      ["api-encode", "api-models", "api-sample-head", "api-samples", "models-table", "worker-size"].sort(),
+    );
+    for (const d of await readdir(path.join(ROOT, "models"), { withFileTypes: true })) {
+      const text = await readFile(path.join(ROOT, "models", d.name, "manifest.json"), "utf8").catch(() => "");
+      if (!d.isDirectory() || text === "") continue;
+      const { id, version } = JSON.parse(text) as { id: string; version: string };
+      const stale = `README.md shows another version of ${id}: run npm run models:sync`;
+      expect(readme, stale).toContain(`| [\`${d.name}/\`](models/${d.name}/README.md) | \`${version}\` |`);
+      for (const [, shown] of readme.matchAll(new RegExp(`samples/v1/${id}/([^/]+)/`, "g"))) {
+        expect(shown, stale).toBe(version);
+      }
+    }
+  });
+});
