@@ -8,6 +8,7 @@ import { ConfigError } from "../src/config.js";
 import { createJsonLogger } from "../src/logger.js";
 import { parseNodeConfig } from "./config.js";
 import { createNodeApp } from "./server.js";
+import { exitOnSignals } from "./shutdown.js";
 
 async function main(): Promise<void> {
   let config;
@@ -45,26 +46,8 @@ async function main(): Promise<void> {
     logger.info("listening", { url: `http://${host}:${info.port}`, port: info.port, store: node.store.name });
   });
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    node.pool?.stop();
-    logger.info("shutting down", { signal });
-    // Finish in-flight requests, refuse new ones; exit anyway after the grace period.
-    const force = setTimeout(() => {
-      logger.warn("grace period over, exiting with requests in flight", { graceMs: config.shutdownGraceMs });
-      process.exit(1);
-    }, config.shutdownGraceMs);
-    force.unref();
-    server.close((err) => {
-      if (err) logger.error("server close failed", { error: err });
-      process.exit(err ? 1 : 0);
-    });
-    if ("closeIdleConnections" in server) server.closeIdleConnections();
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  // Finish in-flight requests, refuse new ones; exit anyway after the grace period.
+  exitOnSignals(server, { logger, graceMs: config.shutdownGraceMs, onSignal: () => node.pool?.stop() });
 }
 
 main().catch((err: unknown) => {

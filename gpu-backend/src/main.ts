@@ -5,6 +5,7 @@
 import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { systemClock } from "../../src/clock.js";
+import { exitOnSignals } from "../../node/shutdown.js";
 import { ConfigError } from "../../src/config.js";
 import { ReplayGuard } from "../../src/contract/replay.js";
 import { importSigningKey } from "../../src/contract/signing.js";
@@ -141,26 +142,8 @@ async function main(): Promise<void> {
     });
   });
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info("shutting down", { signal });
-    const force = setTimeout(() => {
-      logger.warn("grace period over, exiting with requests in flight", { graceMs: config.shutdownGraceMs });
-      process.exit(1);
-    }, config.shutdownGraceMs);
-    force.unref();
-    server.close((err) => {
-      pool.close().then(
-        () => process.exit(err ? 1 : 0),
-        () => process.exit(1),
-      );
-    });
-    if ("closeIdleConnections" in server) server.closeIdleConnections();
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  // In-flight batches finish (their requests are still open), then the workers stop.
+  exitOnSignals(server, { logger, graceMs: config.shutdownGraceMs, afterClose: () => pool.close() });
 }
 
 main().catch((err: unknown) => {

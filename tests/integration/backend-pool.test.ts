@@ -4,7 +4,6 @@
 // every client request answered correctly, and with no backend left edge models fall back
 // to WASM while GPU-only models get 503 with Retry-After.
 
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -19,6 +18,7 @@ import { decodePng } from "../../src/png/decode.js";
 import { BACKEND_SECRET, generateBody, metricValue, signedInit, startBackend } from "../helpers/backend.js";
 import { FIXTURE_MODELS_DIR, ROOT, fixtureRegistry } from "../helpers/fixtures.js";
 import { startRouter, type Running } from "../helpers/processes.js";
+import { objectBytes, testS3Client } from "../helpers/s3.js";
 import { BUCKET, S3RVER_CREDENTIALS, routerEnv } from "./global-setup.js";
 
 type Proc = Running & { url: string };
@@ -26,14 +26,7 @@ let backends: Proc[] = [];
 let router: Proc;
 let routerModels: string;
 let registry: ModelRegistry;
-const s3 = new S3Client({
-  endpoint: inject("s3Endpoint"),
-  region: "us-east-1",
-  forcePathStyle: true,
-  credentials: S3RVER_CREDENTIALS,
-  requestChecksumCalculation: "WHEN_REQUIRED",
-  responseChecksumValidation: "WHEN_REQUIRED",
-});
+const s3 = testS3Client(inject("s3Endpoint"), S3RVER_CREDENTIALS);
 
 beforeAll(async () => {
   registry = await fixtureRegistry();
@@ -74,8 +67,7 @@ async function routerMetrics(): Promise<string> {
 }
 
 async function s3Bytes(key: string): Promise<Uint8Array> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-  return (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+  return (await objectBytes(s3, BUCKET, key)).bytes;
 }
 
 interface Sample {

@@ -3,7 +3,6 @@
 // requests share batches, PNGs land in S3 under the router's keys, and unsigned, wrongly
 // signed, stale or replayed requests get 401 with nothing computed.
 
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,18 +14,12 @@ import { decodePng } from "../../src/png/decode.js";
 import { generateBody, metricValue, signedInit, startBackend } from "../helpers/backend.js";
 import { FIXTURE_MODELS_DIR } from "../helpers/fixtures.js";
 import type { Running } from "../helpers/processes.js";
+import { objectBytes, testS3Client } from "../helpers/s3.js";
 import { BUCKET, S3RVER_CREDENTIALS, routerEnv } from "./global-setup.js";
 
 let backend: Running & { url: string };
 let modelsDir: string;
-const s3 = new S3Client({
-  endpoint: inject("s3Endpoint"),
-  region: "us-east-1",
-  forcePathStyle: true,
-  credentials: S3RVER_CREDENTIALS,
-  requestChecksumCalculation: "WHEN_REQUIRED",
-  responseChecksumValidation: "WHEN_REQUIRED",
-});
+const s3 = testS3Client(inject("s3Endpoint"), S3RVER_CREDENTIALS);
 
 beforeAll(async () => {
   // tiny-biflow as shipped; tiny-rgb with one byte of its reverse.onnx changed (same size).
@@ -47,8 +40,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await backend.stop("SIGTERM");
+  // SIGTERM: finish in-flight work, stop the workers, exit 0.
+  const code = await backend.stop("SIGTERM");
   await rm(modelsDir, { recursive: true, force: true });
+  expect(code, backend.output()).toBe(0);
+  expect(backend.output()).toContain('"message":"shutting down","signal":"SIGTERM"');
 });
 
 async function generate(init: RequestInit): Promise<Response> {
@@ -138,9 +134,8 @@ describe("backend batching and output", () => {
             guidance: 1.5,
           }),
         );
-        const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: s.key }));
-        expect(out.ContentType).toBe("image/png");
-        const stored = await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+        const { bytes: stored, contentType } = await objectBytes(s3, BUCKET, s.key);
+        expect(contentType).toBe("image/png");
         expect(stored).toEqual(fromBase64(s.png ?? ""));
         const png = await decodePng(stored);
         expect([png.width, png.height, png.channels]).toEqual([28, 28, 1]);
