@@ -18,6 +18,8 @@ const ARTIFACTS = path.join(ROOT, "artifacts");
 /** The issue's tolerance between browser and server pixels (float error across runtimes). */
 const TOLERANCE = 2;
 const COUNT = 4;
+/** The trained model in models/ that the page offers first (web/form.ts DEFAULT_MODEL). */
+const SHIPPED_MODEL = "fmnist-biflow-s";
 
 interface ModelInfo {
   id: string;
@@ -32,7 +34,12 @@ const report: Record<string, unknown> = {};
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "biflow-playground-"));
-  router = await startRouter({ MODELS_DIR: path.join(ROOT, "models"), DATA_DIR: dataDir, S3_ENDPOINT: "" });
+  router = await startRouter({
+    MODELS_DIR: path.join(ROOT, "models"),
+    DATA_DIR: dataDir,
+    S3_ENDPOINT: "",
+    GPU_BACKEND_URLS: "",
+  });
   await mkdir(ARTIFACTS, { recursive: true });
 });
 
@@ -66,6 +73,8 @@ async function selectedModel(page: Page): Promise<ModelInfo> {
   const { models } = (await (await fetch(`${router.url}/v1/models`)).json()) as { models: ModelInfo[] };
   const model = models.find((m) => m.id === id);
   if (model === undefined) throw new Error(`the page selected ${id}, which GET /v1/models does not list`);
+  // The real model, not a fixture: this test is about the product as shipped.
+  expect(model.id).toBe(SHIPPED_MODEL);
   return model;
 }
 
