@@ -207,8 +207,9 @@ def train_reverse(args):
             # G block j (1-based) inverts F block B-j+1: target is state s_{B-j}.
             align = 0.0
             for j in range(1, nb):
-                target = states[nb - j] / scales[nb - j]
-                align = align + nnf.mse_loss(outs[j - 1], target)
+                # Both sides divided by the state's RMS: every block weighs the same.
+                scale = scales[nb - j]
+                align = align + nnf.mse_loss(outs[j - 1] / scale, states[nb - j] / scale)
             if cfg.use_denoise:
                 align = align + nnf.mse_loss(outs[nb - 1], states[0])
             losses["align"] = align / (nb if cfg.use_denoise else max(nb - 1, 1))

@@ -1,8 +1,9 @@
 """Reverse model G (BiFlow): noise -> clean image in one forward pass (1-NFE).
 
 A bidirectional transformer conditioned on class and guidance scale w. It has one block
-per F block, visited in reverse order; after block j a projection head predicts F's
-normalized state s_{B-j} (hidden alignment, paper Sec. 3). An extra final block maps to
+per F block, visited in reverse order; after block j a projection head updates a
+token-space estimate that is aligned with F's normalized state s_{B-j} (hidden alignment,
+paper Sec. 3). An extra final block maps to
 the clean image (learned denoising), replacing TARFlow's score-based denoising step.
 """
 import math
@@ -38,17 +39,27 @@ class ReverseModel(nn.Module):
         self.cond_proj = nn.ModuleList([nn.Linear(w, w) for _ in range(n_blocks)])
         self.heads = nn.ModuleList([
             nn.Sequential(nn.LayerNorm(w), nn.Linear(w, d)) for _ in range(n_blocks)])
+        for head in self.heads:  # start as the identity map z -> z
+            nn.init.zeros_(head[1].weight)
+            nn.init.zeros_(head[1].bias)
 
     def forward_tokens(self, z_tokens, y, guidance):
-        """Returns the list of head outputs, one per block; the last is the image tokens."""
+        """Returns the token-space estimate after each block; the last is the image.
+
+        The estimate starts at z and every block adds its head's output to it, so a block
+        only has to undo one F block (a small change: each moves tokens by ~0.3 RMS)
+        instead of re-deriving the whole state from its hidden features.
+        """
         cond = self.class_emb(y) + self.guidance_mlp(fourier_features(guidance))
         h = self.proj_in(z_tokens) + self.pos
+        estimate = z_tokens
         outs = []
         for layers, cproj, head in zip(self.blocks, self.cond_proj, self.heads):
             h = h + cproj(cond)[:, None, :]
             for layer in layers:
                 h = layer(h)
-            outs.append(head(h))
+            estimate = estimate + head(h)
+            outs.append(estimate)
         return outs
 
     def forward(self, z, y, guidance):
