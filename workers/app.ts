@@ -35,6 +35,11 @@ export interface EdgeApp {
 export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
   const config = parseConfig(stringVars(env));
   const logger = createJsonLogger({ level: config.logLevel, clock: systemClock, write: (line) => console.log(line) });
+  if (config.gpuBackendUrls.length > 0) {
+    logger.warn("GPU_BACKEND_URLS is ignored in the Worker: it samples edge models only", {
+      count: config.gpuBackendUrls.length,
+    });
+  }
   const registry = bundledRegistry(deps.models, env.MODELS);
   const runtime = new OrtRuntime({ wasm: { kind: "module", module: deps.ortWasm } });
   const sampler = new WasmSampler({ runtime });

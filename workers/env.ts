@@ -13,7 +13,10 @@ export interface Env {
   LOG_LEVEL?: string;
   MAX_BODY_BYTES?: string;
   SAMPLE_TIMEOUT_MS?: string;
-  /** Reserved for the GPU backend pool, as on Node; parsed, not used yet. */
+  /**
+   * Node's GPU backend pool. The Worker samples edge models only: the pool's health checks run
+   * on a timer between requests, which workerd does not do; set, it is validated and logged.
+   */
   GPU_BACKEND_URLS?: string;
 }
 

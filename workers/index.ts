@@ -1,5 +1,5 @@
-// The Cloudflare Worker entry: binds env (the R2 bucket SAMPLES, vars, secrets) to the same
-// core app Node serves, built once per isolate; Cache API writes finish in ctx.waitUntil.
+// The Cloudflare Worker entry: binds env (R2 buckets SAMPLES and MODELS, vars, secrets) to the
+// same core app Node serves, built once per isolate; Cache API writes finish in ctx.waitUntil.
 
 import { Hono } from "hono";
 import ortWasm from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
