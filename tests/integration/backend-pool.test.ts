@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { nodeWasmLoading } from "../../node/ort-wasm.js";
 import { fromBase64 } from "../../src/bytes.js";
 import { GenerateResponseSchema } from "../../src/contract/backend-v1.js";
-import type { ModelRegistry } from "../../src/models/registry.js";
+import { scanModelsDir } from "../../node/models-dir.js";
+import { silentLogger } from "../../src/logger.js";
+import type { ModelEntry, ModelRegistry } from "../../src/models/registry.js";
 import { OrtRuntime } from "../../src/onnx/runtime.js";
 import { WasmSampler } from "../../src/onnx/wasm-sampler.js";
 import { decodePng } from "../../src/png/decode.js";
@@ -86,40 +88,72 @@ async function post(body: unknown): Promise<{ status: number; headers: Headers; 
   return { status: res.status, headers: res.headers, json: await res.json() };
 }
 
+interface Case {
+  class: number | null;
+  seed: number;
+  guidance: number;
+}
+
+/** The largest per-pixel difference between the backend's and the WASM sampler's PNGs. */
+async function maxPixelDiff(wasm: WasmSampler, backendUrl: string, model: ModelEntry, c: Case): Promise<number> {
+  const { id, version } = model.manifest;
+  const seeds = [c.seed, (c.seed + 1) % 2 ** 32];
+  const body = generateBody({ model: id, version, class: c.class, guidance: c.guidance, seeds });
+  const res = await fetch(`${backendUrl}/v1/generate`, await signedInit(body));
+  expect(res.status).toBe(200);
+  const answer = GenerateResponseSchema.parse(await res.json());
+  const local = await wasm.sample({
+    model,
+    classInput: c.class ?? model.manifest.null_class,
+    seeds,
+    guidance: c.guidance,
+  });
+  let worst = 0;
+  for (const [i, sample] of answer.samples.entries()) {
+    const ours = await decodePng(fromBase64(sample.png ?? ""));
+    const theirs = await decodePng(local[i]?.png ?? new Uint8Array(0));
+    expect([ours.width, ours.height, ours.channels]).toEqual([theirs.width, theirs.height, theirs.channels]);
+    worst = ours.pixels.reduce((m, v, p) => Math.max(m, Math.abs(v - (theirs.pixels[p] ?? -255))), worst);
+  }
+  return worst;
+}
+
 describe("determinism across runtimes", () => {
-  it("gives the WASM sampler's images within 2/255 per pixel", async () => {
+  const cases: Case[] = [
+    { class: 0, seed: 0, guidance: 1 },
+    { class: null, seed: 4294967295, guidance: 0 },
+    { class: 2, seed: 123456789, guidance: 2.5 },
+  ];
+
+  it("gives the WASM sampler's images within 2/255 per pixel (fixture models)", async () => {
     const wasm = new WasmSampler({ runtime: new OrtRuntime({ wasm: nodeWasmLoading() }) });
-    const cases = [
-      { model: "tiny-biflow", class: 0, seed: 0, guidance: 1 },
-      { model: "tiny-biflow", class: null, seed: 4294967295, guidance: 0 },
-      { model: "tiny-biflow", class: 9, seed: 123456789, guidance: 2.5 },
-      { model: "tiny-rgb", class: 1, seed: 5, guidance: 1 },
-    ];
     const backend = backends[1];
     if (backend === undefined) throw new Error("no backend");
-    for (const c of cases) {
-      const model = registry.get(c.model);
-      if (model === undefined) throw new Error(`no fixture ${c.model}`);
-      const seeds = [c.seed, (c.seed + 1) % 2 ** 32];
-      const res = await fetch(
-        `${backend.url}/v1/generate`,
-        await signedInit(generateBody({ model: c.model, class: c.class, guidance: c.guidance, seeds })),
-      );
-      expect(res.status).toBe(200);
-      const answer = GenerateResponseSchema.parse(await res.json());
-      const local = await wasm.sample({
-        model,
-        classInput: c.class ?? model.manifest.null_class,
-        seeds,
-        guidance: c.guidance,
-      });
-      for (const [i, sample] of answer.samples.entries()) {
-        const ours = await decodePng(fromBase64(sample.png ?? ""));
-        const theirs = await decodePng(local[i]?.png ?? new Uint8Array(0));
-        expect([ours.width, ours.height, ours.channels]).toEqual([theirs.width, theirs.height, theirs.channels]);
-        const diff = ours.pixels.reduce((m, v, p) => Math.max(m, Math.abs(v - (theirs.pixels[p] ?? -255))), 0);
-        expect(diff, `${c.model} class ${c.class} seed ${sample.seed}`).toBeLessThanOrEqual(2);
+    for (const model of registry.list()) {
+      for (const c of cases) {
+        expect(
+          await maxPixelDiff(wasm, backend.url, model, c),
+          `${model.ref} ${JSON.stringify(c)}`,
+        ).toBeLessThanOrEqual(2);
       }
+    }
+  });
+
+  it("gives the WASM sampler's images within 2/255 per pixel (the trained models in models/)", async () => {
+    const { registry: trained } = await scanModelsDir(path.join(ROOT, "models"), silentLogger);
+    const models = trained.list().filter((m) => m.manifest.placements.includes("gpu"));
+    expect(models.length).toBeGreaterThan(0);
+    const backend = await startBackend({ MODELS_DIR: path.join(ROOT, "models") });
+    try {
+      const wasm = new WasmSampler({ runtime: new OrtRuntime({ wasm: nodeWasmLoading() }) });
+      for (const model of models) {
+        for (const c of cases) {
+          const diff = await maxPixelDiff(wasm, backend.url, model, c);
+          expect(diff, `${model.ref} ${JSON.stringify(c)}`).toBeLessThanOrEqual(2);
+        }
+      }
+    } finally {
+      await backend.stop("SIGTERM");
     }
   });
 });
