@@ -144,6 +144,8 @@ def main(argv=None):
     p.add_argument("--samples", type=int, default=10000)
     p.add_argument("--exact-samples", type=int, default=10000)
     p.add_argument("--bayes-limit", type=int, default=10000)
+    p.add_argument("--test-images", type=int, default=10000,
+                   help="test images for NLL, PSNR and the FLD reference (10,000 = all)")
     p.add_argument("--guidance", type=float, nargs="+", default=[0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
     p.add_argument("--out", default=None, help="also write the metrics JSON here")
     p.add_argument("--threads", type=int, default=0, help="torch threads (1 on a busy machine)")
@@ -154,6 +156,7 @@ def main(argv=None):
     parts = set(args.parts)
     f = load_forward_only(run_dir)
     test_x, test_y = data.load("test")
+    test_x, test_y = test_x[:args.test_images], test_y[:args.test_images]
     metrics = {}
     if parts & {"reverse", "exact"}:
         train_x, train_y = data.load("train")

@@ -23,6 +23,7 @@ class Config:
     g_layers: int = 1          # layers per G block (one G block per F block)
     g_width: int = 96
     g_heads: int = 4
+    g_residual: bool = True    # blocks update a token-space estimate (off: heads predict states)
     use_align: bool = True     # hidden alignment; off = naive distillation
     use_denoise: bool = True   # extra final block predicting clean x
     guidance_max: float = 3.0

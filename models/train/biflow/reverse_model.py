@@ -39,7 +39,7 @@ class ReverseModel(nn.Module):
         self.cond_proj = nn.ModuleList([nn.Linear(w, w) for _ in range(n_blocks)])
         self.heads = nn.ModuleList([
             nn.Sequential(nn.LayerNorm(w), nn.Linear(w, d)) for _ in range(n_blocks)])
-        for head in self.heads:  # start as the identity map z -> z
+        for head in self.heads if cfg.g_residual else []:  # start as the identity z -> z
             nn.init.zeros_(head[1].weight)
             nn.init.zeros_(head[1].bias)
 
@@ -58,7 +58,8 @@ class ReverseModel(nn.Module):
             h = h + cproj(cond)[:, None, :]
             for layer in layers:
                 h = layer(h)
-            estimate = estimate + head(h)
+            # g_residual off: each head predicts the state outright (the first design).
+            estimate = estimate + head(h) if self.cfg.g_residual else head(h)
             outs.append(estimate)
         return outs
 
