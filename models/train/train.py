@@ -131,19 +131,25 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
           f"{seconds / 60:.1f} min of training in total", flush=True)
 
 
-def train_forward(args):
-    device = pick_device()
-    state = checkpoint.load(os.path.join(args.run_dir, "forward.pt"), device)
-    cfg = config.from_dict(state["config"]) if state else config.get(args.config, **args.overrides)
+def build(model_cls, cfg, state, args, device, label):
+    """Model, EMA and optimizer, restored from `state` when resuming (same seed offset)."""
     torch.manual_seed(args.seed + (state["step"] if state else 0))
-    model = ForwardFlow(cfg).to(device)
+    model = model_cls(cfg).to(device)
     ema = checkpoint.EMA(model, args.ema)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4, betas=(0.9, 0.99))
     if state:
         model.load_state_dict(state["model"])
         ema.model.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
-        print(f"resuming F from step {state['step']}", flush=True)
+        print(f"resuming {label} from step {state['step']}", flush=True)
+    return model, ema, opt
+
+
+def train_forward(args):
+    device = pick_device()
+    state = checkpoint.load(os.path.join(args.run_dir, "forward.pt"), device)
+    cfg = config.from_dict(state["config"]) if state else config.get(args.config, **args.overrides)
+    model, ema, opt = build(ForwardFlow, cfg, state, args, device, "F")
     print(f"F: {sum(p.numel() for p in model.parameters()):,} parameters, device {device}",
           flush=True)
 
@@ -174,16 +180,9 @@ def train_reverse(args):
         cfg = config.from_dict(state["config"])
     else:
         cfg = config.Config(**{**cfg.__dict__, **args.overrides})
-    torch.manual_seed(args.seed + (state["step"] if state else 0))
-    model = ReverseModel(cfg).to(device)
-    ema = checkpoint.EMA(model, args.ema)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4, betas=(0.9, 0.99))
+    model, ema, opt = build(ReverseModel, cfg, state, args, device, "G")
     if state:
-        model.load_state_dict(state["model"])
-        ema.model.load_state_dict(state["ema"])
-        opt.load_state_dict(state["opt"])
         scales = state["extra"]["scales"]
-        print(f"resuming G from step {state['step']}", flush=True)
     else:
         x, y = data.load("train")
         scales = state_scales(flow, x, y, device)
