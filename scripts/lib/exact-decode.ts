@@ -25,36 +25,40 @@ interface ImageShape {
   width: number;
 }
 
-/** [N,C,H,W] -> [N,T,D]: row-major patches, each token's values in (c, row, col) order. */
-export function patchify(x: Float32Array, n: number, s: ImageShape, patch: number): Float32Array {
+/**
+ * Calls visit(pixel, token) for every value of an [N,C,H,W] image batch, with its offset in
+ * the [N,T,D] token layout: row-major patches, each token's values in (c, row, col) order.
+ */
+function forEachPatchValue(
+  n: number,
+  s: ImageShape,
+  patch: number,
+  visit: (pixel: number, token: number) => void,
+): void {
   const gw = s.width / patch;
   const d = s.channels * patch * patch;
   const t = (s.height / patch) * gw;
-  const out = new Float32Array(n * t * d);
   for (let i = 0; i < n; i++)
     for (let c = 0; c < s.channels; c++)
       for (let y = 0; y < s.height; y++)
-        for (let xx = 0; xx < s.width; xx++) {
-          const token = Math.floor(y / patch) * gw + Math.floor(xx / patch);
-          const k = (c * patch + (y % patch)) * patch + (xx % patch);
-          out[(i * t + token) * d + k] = x[((i * s.channels + c) * s.height + y) * s.width + xx] ?? 0;
+        for (let x = 0; x < s.width; x++) {
+          const token = Math.floor(y / patch) * gw + Math.floor(x / patch);
+          const k = (c * patch + (y % patch)) * patch + (x % patch);
+          visit(((i * s.channels + c) * s.height + y) * s.width + x, (i * t + token) * d + k);
         }
+}
+
+/** [N,C,H,W] -> [N,T,D]. */
+export function patchify(x: Float32Array, n: number, s: ImageShape, patch: number): Float32Array {
+  const out = new Float32Array(x.length);
+  forEachPatchValue(n, s, patch, (pixel, token) => (out[token] = x[pixel] ?? 0));
   return out;
 }
 
+/** [N,T,D] -> [N,C,H,W]. */
 export function unpatchify(tokens: Float32Array, n: number, s: ImageShape, patch: number): Float32Array {
-  const gw = s.width / patch;
-  const d = s.channels * patch * patch;
-  const t = (s.height / patch) * gw;
-  const out = new Float32Array(n * s.channels * s.height * s.width);
-  for (let i = 0; i < n; i++)
-    for (let c = 0; c < s.channels; c++)
-      for (let y = 0; y < s.height; y++)
-        for (let xx = 0; xx < s.width; xx++) {
-          const token = Math.floor(y / patch) * gw + Math.floor(xx / patch);
-          const k = (c * patch + (y % patch)) * patch + (xx % patch);
-          out[((i * s.channels + c) * s.height + y) * s.width + xx] = tokens[(i * t + token) * d + k] ?? 0;
-        }
+  const out = new Float32Array(tokens.length);
+  forEachPatchValue(n, s, patch, (pixel, token) => (out[pixel] = tokens[token] ?? 0));
   return out;
 }
 
@@ -78,7 +82,8 @@ export async function exactInverse(
   for (let b = dec.blocks - 1; b >= 0; b--) {
     const order = dec.block_token_order[b] ?? "canonical";
     const x = new Float32Array(s.length);
-    for (let i = 0; i < n; i++) x.set(s.subarray((i * T + at(order, 0)) * D, (i * T + at(order, 0) + 1) * D), (i * T + at(order, 0)) * D);
+    for (let i = 0; i < n; i++)
+      x.set(s.subarray((i * T + at(order, 0)) * D, (i * T + at(order, 0) + 1) * D), (i * T + at(order, 0)) * D);
     let k = float32(new Float32Array(cacheSize), cacheDims);
     let v = float32(new Float32Array(cacheSize), cacheDims);
     const token = new Float32Array(n * D);
