@@ -127,10 +127,11 @@ def evaluate_exact(f, judge, test_feats, n_samples, guidances):
 
 
 def load_forward_only(run_dir):
+    """F's EMA weights, and the training step they are from."""
     fs = torch.load(os.path.join(run_dir, "forward.pt"), map_location="cpu")
     f = ForwardFlow(config.from_dict(fs["config"]))
     f.load_state_dict(fs["ema"])
-    return f.eval()
+    return f.eval(), fs["step"]
 
 
 def main(argv=None):
@@ -147,6 +148,9 @@ def main(argv=None):
     p.add_argument("--test-images", type=int, default=10000,
                    help="test images for NLL, PSNR and the FLD reference (10,000 = all)")
     p.add_argument("--guidance", type=float, nargs="+", default=[0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
+    p.add_argument("--exact-guidance", type=float, nargs="+", default=None,
+                   help="w values for the exact inverse (default: 0 and G's best w); it needs F "
+                        "only, so it can run while G still trains")
     p.add_argument("--out", default=None, help="also write the metrics JSON here")
     p.add_argument("--threads", type=int, default=0, help="torch threads (1 on a busy machine)")
     args = p.parse_args(argv)
@@ -154,7 +158,7 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     run_dir = args.run_dir or train.default_run_dir(config.get(args.config))
     parts = set(args.parts)
-    f = load_forward_only(run_dir)
+    f, f_step = load_forward_only(run_dir)
     test_x, test_y = data.load("test")
     test_x, test_y = test_x[:args.test_images], test_y[:args.test_images]
     metrics = {}
@@ -178,12 +182,21 @@ def main(argv=None):
         metrics["reverse"] = evaluate_reverse(f, g, judge, test_x, test_y, test_feats,
                                               args.samples, args.guidance)
         best_w = metrics["reverse"]["best_guidance"]
+    old = json.load(open(args.out)) if args.out and os.path.exists(args.out) else {}
     if "exact" in parts:
-        metrics["exact_inverse"] = evaluate_exact(f, judge, test_feats, args.exact_samples,
-                                                  [0.0] + ([best_w] if best_w is not None else []))
+        ws = args.exact_guidance or [0.0] + ([best_w] if best_w is not None else [])
+        # w values scored by an earlier run of the same F on as many samples are kept.
+        done = old.get("exact_inverse", {})
+        same = (done.get("samples"), done.get("forward_step")) == (args.exact_samples, f_step)
+        kept = done.get("by_guidance", {}) if same else {}
+        exact = evaluate_exact(f, judge, test_feats, args.exact_samples,
+                               [w for w in ws if str(float(w)) not in kept])
+        exact["forward_step"] = f_step
+        exact["by_guidance"] = dict(sorted({**kept, **exact["by_guidance"]}.items(),
+                                           key=lambda kv: float(kv[0])))
+        metrics["exact_inverse"] = exact
     if args.out:
         # Parts evaluated in earlier runs accumulate in this file and reach the manifest.
-        old = json.load(open(args.out)) if os.path.exists(args.out) else {}
         metrics = {**old, **metrics}
         with open(args.out, "w") as fh:
             json.dump(metrics, fh, indent=2)

@@ -46,8 +46,14 @@ def batches(x, y, batch_size, generator):
             yield x[idx], y[idx]
 
 
-def warmup_lr(step, base, warmup):
-    return base * min(1.0, (step + 1) / warmup)
+def learning_rate(step, base, warmup, anneal_progress=None, floor=0.05):
+    """Linear warm-up over the first `warmup` steps of the model's life; with
+    `anneal_progress` (0..1 through this run's budget), a cosine decay to `floor`*base, so a
+    time-boxed final run ends at a small learning rate instead of mid-stride."""
+    lr = base * min(1.0, (step + 1) / warmup)
+    if anneal_progress is not None:
+        lr *= floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, anneal_progress)))
+    return lr
 
 
 class Logger:
@@ -83,7 +89,8 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
     x, y = data.load("train")
     gen = torch.Generator().manual_seed(args.seed + step)
     it = batches(x, y, args.batch, gen)
-    deadline = time.time() + args.minutes * 60
+    started = time.time()
+    deadline = started + args.minutes * 60
     last_save = time.time()
     bar = tqdm(total=args.steps or None, desc=f"train {name}", unit="step", mininterval=5)
     done = 0
@@ -102,8 +109,14 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
         t0 = time.time()
         xb, yb = next(it)
         xb, yb = xb.to(device), yb.to(device)
+        progress = None
+        if args.anneal:  # whichever budget ends the run first sets the pace
+            progress = (time.time() - started) / (args.minutes * 60)
+            if args.steps:
+                progress = max(progress, done / args.steps)
+        lr = learning_rate(step, args.lr, args.warmup, progress)
         for g in opt.param_groups:
-            g["lr"] = warmup_lr(step, args.lr, args.warmup)
+            g["lr"] = lr
         losses = step_fn(xb, yb)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
@@ -119,7 +132,7 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
         bar.update(1)
         if step % 50 == 0:
             bar.set_postfix({k: f"{v:.4f}" for k, v in running.items()})
-            log.log(step=step, images=images, seconds=round(seconds, 1),
+            log.log(step=step, images=images, seconds=round(seconds, 1), lr=lr,
                     epochs=round(images / x.shape[0], 3), grad_norm=float(grad_norm),
                     **{k: round(v, 5) for k, v in running.items()})
         if time.time() - last_save > args.save_every * 60:
@@ -254,6 +267,8 @@ def main(argv=None):
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--warmup", type=int, default=300)
     p.add_argument("--ema", type=float, default=0.999)
+    p.add_argument("--anneal", action="store_true",
+                   help="cosine-decay the learning rate over this run's --minutes/--steps")
     p.add_argument("--save-every", type=float, default=5.0, help="minutes between checkpoints")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0,

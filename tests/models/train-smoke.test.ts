@@ -43,8 +43,15 @@ describe("training pipeline (tiny config)", () => {
     const resumed = await run([train, "forward", "--steps", "5", "--run-dir", dir]);
     expect(resumed).toMatch(/resuming F from step 10/);
     expect(resumed).toMatch(/forward: step 15/);
-    const g = await run([train, "reverse", "--steps", "10", "--warmup", "5", "--run-dir", dir]);
-    expect(g).toMatch(/reverse: step 10/);
+    // --anneal: the learning rate decays over the run's own budget, ending near 5% of base.
+    const g = await run([train, "reverse", "--steps", "50", "--warmup", "5", "--lr", "1e-3", "--anneal",
+      "--run-dir", dir]);
+    expect(g).toMatch(/reverse: step 50/);
+    const log = (await readFile(path.join(dir, "reverse.log.jsonl"), "utf8")).trim().split("\n");
+    const last = JSON.parse(log.at(-1) ?? "{}") as { step: number; lr: number };
+    expect(last.step).toBe(50);
+    expect(last.lr).toBeGreaterThan(0.04e-3);
+    expect(last.lr).toBeLessThan(0.06e-3);
   });
 
   it("exports ONNX files that match PyTorch and a manifest that describes them", async () => {
@@ -62,9 +69,40 @@ describe("training pipeline (tiny config)", () => {
     expect(manifest.null_class).toBe(10);
     expect(Object.keys(manifest.files).sort()).toEqual(["decode_step", "forward", "reverse"]);
     expect(manifest.training.forward.steps).toBe(15);
-    expect(manifest.training.reverse.steps).toBe(10);
+    expect(manifest.training.reverse.steps).toBe(50);
     const results = await checkParity(out, await readParityFixture(parityFile));
     expect(results.length).toBe(7);
     for (const r of results) expect(r.maxScaledDiff, `${r.file}.${r.output}`).toBeLessThanOrEqual(1e-4);
+  });
+
+  it("evaluates into the manifest, keeping exact-inverse scores from an earlier run of the same F", async () => {
+    const out = path.join(dir, "model");
+    const metricsFile = path.join(dir, "metrics.json");
+    const evaluate = ["models/train/evaluate.py", "--config", "tiny", "--run-dir", dir, "--model-dir", out,
+      "--out", metricsFile, "--samples", "40", "--exact-samples", "10", "--bayes-limit", "20",
+      "--test-images", "100", "--threads", "1"];
+    // The exact inverse needs F only: score w = 0 first, as while G would still be training.
+    await run([...evaluate, "--parts", "forward", "exact", "--exact-guidance", "0"]);
+    const second = await run([...evaluate, "--parts", "reverse", "exact", "--guidance", "0", "1"]);
+    expect(second).not.toMatch(/exact inverse w=0\.0/); // kept from the first run
+    type Scores = { class_accuracy: number; fld: number };
+    const manifest = JSON.parse(await readFile(path.join(out, "manifest.json"), "utf8")) as {
+      guidance: { default: number };
+      metrics: {
+        forward: { bayes_classifier_images: number; test_bits_per_dim: number };
+        reverse: { best_guidance: number; samples: number; guidance_grid: Record<string, Scores> };
+        exact_inverse: { samples: number; forward_step: number; by_guidance: Record<string, Scores> };
+      };
+    };
+    const { forward, reverse, exact_inverse: exact } = manifest.metrics;
+    expect(forward.bayes_classifier_images).toBe(20);
+    expect(Number.isFinite(forward.test_bits_per_dim)).toBe(true);
+    expect(reverse.samples).toBe(40);
+    expect(Object.keys(reverse.guidance_grid)).toEqual(["0.0", "1.0"]);
+    expect(manifest.guidance.default).toBe(reverse.best_guidance);
+    expect(exact.samples).toBe(10);
+    expect(exact.forward_step).toBe(15);
+    const expected = [...new Set(["0.0", `${reverse.best_guidance.toFixed(1)}`])].sort();
+    expect(Object.keys(exact.by_guidance).sort()).toEqual(expected);
   });
 });
