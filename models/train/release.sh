@@ -4,11 +4,15 @@
 # the model card, and everything in the service derived from the model files.
 #
 #   models/train/release.sh [config] [model-id] [version]
+#
+# Give new weights a new version: sample URLs and storage keys name (model, version, ...) and
+# are served as immutable, so re-releasing different weights under an old version would
+# leave caches holding images the model no longer makes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CONFIG=${1:-s}
 ID=${2:-fmnist-biflow-s}
-VERSION=${3:-1.0.0}
+VERSION=${3:-1.1.0}
 DIR=models/$ID
 RUN=models/train/checkpoints/$CONFIG
 P=/usr/bin/python3
