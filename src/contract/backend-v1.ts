@@ -7,6 +7,12 @@ import { UINT32_MAX } from "../schemas.js";
 
 export const CONTRACT_VERSION = 1;
 export const GENERATE_PATH = "/v1/generate";
+/**
+ * The signed readiness probe: a GET with an empty body, signed like /v1/generate, answered
+ * with the body of GET /health/ready. Unsigned health cannot tell a router that the
+ * backend will refuse its requests; this one answers 401 when BACKEND_SECRET differs.
+ */
+export const HANDSHAKE_PATH = "/v1/handshake";
 /** A request holds at most this many seeds (the public API's n bound). */
 export const MAX_SEEDS = 64;
 /** Largest deadline a caller may give; longer work is not what this service is for. */

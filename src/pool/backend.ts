@@ -1,25 +1,29 @@
-// One GPU backend as the pool sees it: health (models it serves), requests in flight, a
-// circuit breaker, and signed attempts whose result says whether another try may help.
+// One GPU backend as the pool sees it: signed health (models it serves, or why it is
+// unusable), requests in flight, a circuit breaker, and signed attempts whose result says
+// whether another try may help.
 
 import type { Clock } from "../clock.js";
 import {
-  BackendReadySchema,
   GENERATE_PATH,
   GenerateResponseSchema,
   type GenerateRequest,
   type GenerateResponse,
 } from "../contract/backend-v1.js";
 import { signRequest } from "../contract/signing.js";
+import type { Logger } from "../logger.js";
+import { errorType, isTimeout, withAbort } from "./backend-http.js";
 import { CircuitBreaker, type BreakerState } from "./circuit-breaker.js";
 import type { AttemptOutcome, PoolMetrics } from "./metrics.js";
+import { probeBackend, refusedDetail, type Fetch, type ProbeCause } from "./probe.js";
 
-export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
+export type { Fetch } from "./probe.js";
 
 export interface BackendDeps {
   fetch: Fetch;
   clock: Clock;
   key: Promise<CryptoKey>;
   metrics: PoolMetrics;
+  logger: Logger;
   healthTimeoutMs: number;
   breakerFailures: number;
   breakerOpenMs: number;
@@ -31,34 +35,14 @@ export type AttemptResult =
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, open: 1, half_open: 2 };
 const utf8 = new TextEncoder();
 
-class AttemptTimeout extends Error {
-  override readonly name = "AttemptTimeout";
-}
-
-/** Runs `fn` with a signal that aborts after `ms`; the timer never outlives the call. */
-async function withAbort<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new AttemptTimeout(`no answer within ${ms} ms`)), ms);
-  try {
-    return await fn(controller.signal);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function errorType(body: unknown): string | undefined {
-  if (typeof body !== "object" || body === null || !("error" in body)) return undefined;
-  const { error } = body;
-  if (typeof error !== "object" || error === null || !("type" in error)) return undefined;
-  return typeof error.type === "string" ? error.type : undefined;
-}
-
 export class Backend {
   /** host:port only: URLs may carry credentials, labels and logs must not. */
   readonly label: string;
   outstanding = 0;
   /** Set by health checks; a connection error clears it until the next passing check. */
   up = false;
+  /** Why it is not up (from the last probe or a refused request); undefined while up. */
+  problem: { cause: ProbeCause; detail: string } | undefined;
   private models = new Set<string>();
   private readonly breaker: CircuitBreaker;
 
@@ -84,19 +68,40 @@ export class Backend {
     return this.breaker.state(this.deps.clock.now());
   }
 
-  /** GET /health/ready: up when it answers 200 with the models it has loaded. */
+  /**
+   * The signed probe (GET /v1/handshake): up when the backend accepts this router's
+   * signature and is ready. A change of state is logged once, so a wrong BACKEND_SECRET
+   * is one error line at start, not one per request.
+   */
   async check(): Promise<void> {
-    try {
-      const body = await withAbort(this.deps.healthTimeoutMs, async (signal) => {
-        const res = await this.deps.fetch(`${this.url}/health/ready`, { method: "GET", signal });
-        return res.ok ? BackendReadySchema.parse(await res.json()) : undefined;
-      });
-      this.up = body !== undefined;
-      this.models = new Set(body?.models.map((m) => `${m.id}@${m.version}`) ?? []);
-    } catch {
-      this.up = false;
+    const result = await probeBackend(this.url, {
+      fetch: this.deps.fetch,
+      key: this.deps.key,
+      now: () => this.deps.clock.now(),
+      timeoutMs: this.deps.healthTimeoutMs,
+    });
+    if (result.ok) {
+      if (this.problem !== undefined) {
+        this.deps.logger.info("backend usable again", { backend: this.label });
+      }
+      this.up = true;
+      this.problem = undefined;
+      this.models = new Set(result.models);
+    } else {
+      this.markUnusable(result.cause, result.detail);
     }
     this.publish();
+  }
+
+  private markUnusable(cause: ProbeCause, detail: string): void {
+    const changed = this.problem?.cause !== cause;
+    this.up = false;
+    this.models.clear();
+    this.problem = { cause, detail };
+    if (!changed) return;
+    const fields = { backend: this.label, cause, detail };
+    if (cause === "unauthorized" || cause === "no_handshake") this.deps.logger.error("backend unusable", fields);
+    else this.deps.logger.warn("backend unusable", fields);
   }
 
   /** One signed POST /v1/generate, abandoned after `timeoutMs`. */
@@ -119,7 +124,7 @@ export class Backend {
         return this.interpret(res, request);
       });
     } catch (err) {
-      const timedOut = err instanceof AttemptTimeout || (err instanceof Error && err.name === "AbortError");
+      const timedOut = isTimeout(err);
       result = timedOut
         ? { ok: false, outcome: "timeout", retryable: true, detail: `no answer within ${timeoutMs} ms` }
         : {
@@ -129,7 +134,7 @@ export class Backend {
             detail: err instanceof Error ? err.name : "error",
           };
       // Refused or reset: stop choosing it until a health check passes again.
-      if (!timedOut) this.up = false;
+      if (!timedOut) this.markUnusable("unreachable", `the backend is unreachable (${result.detail})`);
     } finally {
       this.outstanding -= 1;
     }
@@ -153,7 +158,12 @@ export class Backend {
     }
     if (res.status === 503) return { ok: false, outcome: "overloaded", retryable: true, detail: type };
     if (res.status >= 500) return { ok: false, outcome: "server_error", retryable: true, detail: type };
-    // 400 and 401 mean the router and backend disagree (contract, secret): a retry cannot help.
+    if (res.status === 401) {
+      // The secret (or clock) disagrees: unusable until a signed probe passes; others may serve.
+      this.markUnusable("unauthorized", refusedDetail(json));
+      return { ok: false, outcome: "rejected", retryable: true, detail: type };
+    }
+    // 400 means the router and backend disagree on the contract: a retry cannot help.
     return { ok: false, outcome: "rejected", retryable: false, detail: type };
   }
 

@@ -52,6 +52,7 @@ export class PoolSampler implements Sampler {
       clock: this.clock,
       key,
       metrics: this.metrics,
+      logger: this.logger,
       healthTimeoutMs: config.healthTimeoutMs,
       breakerFailures: config.breakerFailures,
       breakerOpenMs: config.breakerOpenMs,
@@ -85,11 +86,15 @@ export class PoolSampler implements Sampler {
     this.timer = undefined;
   }
 
+  /** Names every backend: up ones with their breaker state, the others with their cause. */
   health(): Promise<SamplerHealth> {
     const up = this.backends.filter((b) => b.up);
-    const detail = `${up.length}/${this.backends.length} backends up${
-      up.length > 0 ? `: ${up.map((b) => `${b.label} (${b.breakerState()})`).join(", ")}` : ""
-    }`;
+    const down = this.backends.filter((b) => !b.up && b.problem !== undefined);
+    const parts = [
+      ...up.map((b) => `${b.label} (${b.breakerState()})`),
+      ...down.map((b) => `${b.label} unusable: ${b.problem?.detail ?? ""}`),
+    ];
+    const detail = `${up.length}/${this.backends.length} backends up${parts.length > 0 ? `: ${parts.join("; ")}` : ""}`;
     return Promise.resolve({ ok: up.length > 0, detail });
   }
 

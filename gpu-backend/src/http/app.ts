@@ -1,9 +1,15 @@
-// The backend's Hono app: health and metrics (unsigned, for probes and scrapers) and the
-// signed POST /v1/generate; every error goes through the core's one error mapping.
+// The backend's Hono app: health and metrics (unsigned, for probes and scrapers), the
+// signed readiness probe GET /v1/handshake (for routers: it fails on a wrong secret) and
+// the signed POST /v1/generate; every error goes through the core's one error mapping.
 
 import { Hono } from "hono";
 import type { Clock } from "../../../src/clock.js";
-import { CONTRACT_VERSION, GENERATE_PATH, GenerateRequestSchema } from "../../../src/contract/backend-v1.js";
+import {
+  CONTRACT_VERSION,
+  GENERATE_PATH,
+  GenerateRequestSchema,
+  HANDSHAKE_PATH,
+} from "../../../src/contract/backend-v1.js";
 import { ApiError, errorResponse, toApiError, type ErrorType } from "../../../src/errors.js";
 import type { Logger } from "../../../src/logger.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../../../src/metrics.js";
@@ -43,7 +49,7 @@ export function createBackendApp(deps: BackendAppDeps): Hono<SignedEnv> {
 
   app.get("/health/live", (c) => c.json({ status: "ok" }));
 
-  app.get("/health/ready", (c) => {
+  const readiness = () => {
     const models = [...deps.models.values()].map(({ entry }) => ({
       id: entry.manifest.id,
       version: entry.manifest.version,
@@ -56,33 +62,41 @@ export function createBackendApp(deps: BackendAppDeps): Hono<SignedEnv> {
       models,
       queue: deps.batcher.depth,
     };
+    return { ready, body };
+  };
+  const signed = requireSignature({
+    ...deps.auth,
+    clock: deps.clock,
+    onRefused: (reason) => deps.logger.warn("request refused", { reason }),
+  });
+
+  app.get("/health/ready", (c) => {
+    const { ready, body } = readiness();
+    return c.json(body, ready ? 200 : 503);
+  });
+
+  // The same answer, only for a router whose signature verifies (see HANDSHAKE_PATH).
+  app.get(HANDSHAKE_PATH, signed, (c) => {
+    const { ready, body } = readiness();
     return c.json(body, ready ? 200 : 503);
   });
 
   app.get("/metrics", (c) => c.text(telemetry.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE }));
 
-  app.post(
-    GENERATE_PATH,
-    requireSignature({
-      ...deps.auth,
-      clock: deps.clock,
-      onRefused: (reason) => deps.logger.warn("request refused", { reason }),
-    }),
-    async (c) => {
-      const receivedAt = deps.clock.monotonic();
-      let json: unknown;
-      try {
-        json = JSON.parse(new TextDecoder().decode(c.get("body")));
-      } catch {
-        throw new ApiError("invalid_json", "request body is not valid JSON");
-      }
-      const parsed = GenerateRequestSchema.safeParse(json);
-      if (!parsed.success) throw validationError(parsed.error);
-      const response = await generate(deps, parsed.data, receivedAt);
-      telemetry.requests.inc({ outcome: "ok" });
-      return c.json(response);
-    },
-  );
+  app.post(GENERATE_PATH, signed, async (c) => {
+    const receivedAt = deps.clock.monotonic();
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(c.get("body")));
+    } catch {
+      throw new ApiError("invalid_json", "request body is not valid JSON");
+    }
+    const parsed = GenerateRequestSchema.safeParse(json);
+    if (!parsed.success) throw validationError(parsed.error);
+    const response = await generate(deps, parsed.data, receivedAt);
+    telemetry.requests.inc({ outcome: "ok" });
+    return c.json(response);
+  });
 
   app.notFound(() => errorResponse(new ApiError("not_found", "no such route")));
   app.onError((err, c) => {

@@ -11,7 +11,7 @@ import { fromBase64 } from "../../../src/bytes.js";
 import { systemClock } from "../../../src/clock.js";
 import { GenerateResponseSchema } from "../../../src/contract/backend-v1.js";
 import { ReplayGuard } from "../../../src/contract/replay.js";
-import { importSigningKey } from "../../../src/contract/signing.js";
+import { importSigningKey, signRequest } from "../../../src/contract/signing.js";
 import { silentLogger } from "../../../src/logger.js";
 import { MemoryObjectStore } from "../../../src/storage/memory.js";
 import { BACKEND_SECRET, generateBody, metricValue, signedInit } from "../../helpers/backend.js";
@@ -84,6 +84,29 @@ describe("backend auth", () => {
     const metrics = telemetry.render();
     expect(metricValue(metrics, 'biflow_backend_requests_total{outcome="unauthorized"}')).toBe(4);
     expect(metricValue(metrics, 'biflow_backend_requests_total{outcome="ok"}')).toBe(1);
+  });
+
+  it("answers the signed handshake with its models, and 401 to another secret or no signature", async () => {
+    const { app } = await setup();
+    const handshake = async (secret?: string) => {
+      const headers =
+        secret === undefined
+          ? {}
+          : await signRequest(
+              await importSigningKey(secret),
+              { method: "GET", path: "/v1/handshake", body: new Uint8Array(0) },
+              Date.now(),
+            );
+      const res = await app.request("/v1/handshake", { method: "GET", headers });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const good = await handshake(BACKEND_SECRET);
+    expect(good.status).toBe(200);
+    expect(good.body.models).toContainEqual({ id: "tiny-biflow", version: "0.0.1-fixture", execution_provider: "cpu" });
+    const wrong = await handshake("y".repeat(40));
+    expect([wrong.status, errorType(wrong.body)]).toEqual([401, "unauthorized"]);
+    expect((wrong.body.error as { message: string }).message).toBe("the request's signature does not match");
+    expect((await handshake()).status).toBe(401);
   });
 
   it("checks the signature before the body is even parsed", async () => {

@@ -26,10 +26,12 @@ export interface FakeBackend {
   requests: GenerateRequest[];
   /** Resolvers of requests held by a "hang" behaviour, to release them in order. */
   held: (() => void)[];
+  /** The secret it verifies signatures with (SECRET unless a test misconfigures it). */
+  secret: string;
 }
 
 export function fakeBackend(url: string, models: { id: string; version: string }[], script: Behaviour[] = ["ok"]) {
-  const backend: FakeBackend = { url, models, ready: true, script, requests: [], held: [] };
+  const backend: FakeBackend = { url, models, ready: true, script, requests: [], held: [], secret: SECRET };
   return backend;
 }
 
@@ -61,34 +63,40 @@ function answer(request: GenerateRequest, corruptKeys: boolean): GenerateRespons
   };
 }
 
+/** What the real backend answers to a signature that does not verify. */
+function refused(): Response {
+  return json({ error: { type: "unauthorized", message: "the request's signature does not match" } }, 401);
+}
+
 function errorBody(type: string, status: number): Response {
   return json({ error: { type, message: type, param: null } }, status);
 }
 
 /** A fetch that routes by URL prefix to the fake backends; unknown hosts refuse connections. */
 export function fakeFetch(backends: readonly FakeBackend[], nowMs: () => number): Fetch {
-  const key = importSigningKey(SECRET);
   return async (input, init) => {
     const backend = backends.find((b) => input.startsWith(b.url));
     if (backend === undefined) throw new TypeError("fetch failed");
     const path = input.slice(backend.url.length);
-    if (path === "/health/ready") {
-      if (!backend.ready) return json({ status: "not_ready" }, 503);
+    const method = init.method ?? "GET";
+    const body =
+      init.body === undefined || init.body === null ? new Uint8Array(0) : new Uint8Array(init.body as Uint8Array);
+    const headers = new Headers(init.headers);
+    const verified = await verifyRequest(
+      await importSigningKey(backend.secret),
+      { method, path, body },
+      (n) => headers.get(n) ?? undefined,
+      nowMs(),
+    );
+    if (!verified.ok) return refused();
+    if (method === "GET" && path === "/v1/handshake") {
+      if (!backend.ready) return json({ status: "not_ready", contract: 1, models: [] }, 503);
       return json({
         status: "ready",
         contract: 1,
         models: backend.models.map((m) => ({ ...m, execution_provider: "cpu" })),
       });
     }
-    const body = new Uint8Array(init.body as Uint8Array);
-    const headers = new Headers(init.headers);
-    const verified = await verifyRequest(
-      await key,
-      { method: "POST", path, body },
-      (n) => headers.get(n) ?? undefined,
-      nowMs(),
-    );
-    if (!verified.ok) return errorBody("unauthorized", 401);
     const request = GenerateRequestSchema.parse(JSON.parse(new TextDecoder().decode(body)));
     backend.requests.push(request);
     const behaviour = backend.script[Math.min(backend.requests.length - 1, backend.script.length - 1)] ?? "ok";
@@ -101,7 +109,7 @@ export function fakeFetch(backends: readonly FakeBackend[], nowMs: () => number)
       case "503":
         return errorBody("overloaded", 503);
       case "401":
-        return errorBody("unauthorized", 401);
+        return refused();
       case "404":
         return errorBody("model_not_found", 404);
       case "refuse":

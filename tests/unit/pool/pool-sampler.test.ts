@@ -1,9 +1,11 @@
 // The backend pool Sampler against in-memory backends: health-gated routing by model,
 // least-outstanding choice, retries (connection error, 5xx, at most twice per backend),
-// no retry on 401, circuit breaker, deadline, and the keys it checks.
+// the signed probe (a backend with another secret is unusable, with its cause named),
+// circuit breaker, deadline, and the keys it checks.
 
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../../../src/errors.js";
+import type { LogFields, Logger } from "../../../src/logger.js";
 import { Registry } from "../../../src/metrics.js";
 import type { ModelEntry } from "../../../src/models/registry.js";
 import type { PoolConfig } from "../../../src/pool/config.js";
@@ -35,16 +37,25 @@ const CONFIG: PoolConfig = {
 
 const clock = { now: () => Date.now(), monotonic: () => Date.now() };
 
+type Line = { level: string; message: string; fields: LogFields };
+
 function pool(backends: FakeBackend[], overrides: Partial<PoolConfig> = {}, deadlineMs = 30_000) {
   const registry = new Registry();
+  const lines: Line[] = [];
+  const at =
+    (level: string) =>
+    (message: string, fields: LogFields = {}) =>
+      lines.push({ level, message, fields });
+  const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
   const sampler = new PoolSampler({
     config: { ...CONFIG, urls: backends.map((b) => b.url), ...overrides },
     deadlineMs,
     registry,
     fetch: fakeFetch(backends, () => Date.now()),
     clock,
+    logger,
   });
-  return { sampler, registry };
+  return { sampler, registry, lines };
 }
 
 function backends(...scripts: Behaviour[][]): FakeBackend[] {
@@ -69,6 +80,62 @@ async function until(cond: () => boolean): Promise<void> {
   expect(cond()).toBe(true);
 }
 
+describe("PoolSampler signed probe", () => {
+  it("never routes to a backend with another secret, says why once, and recovers when it matches", async () => {
+    const [a] = backends(["ok"]);
+    if (a === undefined) throw new Error("no backend");
+    a.secret = "another-secret-0123456789abcdefghij";
+    const { sampler, lines } = pool([a]);
+    await sampler.checkAll();
+    await sampler.checkAll();
+    expect(sampler.accepts(model, 1)).toBe(false);
+    expect(a.requests).toEqual([]);
+    const health = await sampler.health();
+    expect(health.ok).toBe(false);
+    expect(health.detail).toBe(
+      "0/1 backends up: gpu-0:8080 unusable: the backend refused the router's signature (401: the request's signature does not match): BACKEND_SECRET differs from the backend's",
+    );
+    // One line for the whole state, not one per round.
+    expect(lines.filter((l) => l.level === "error")).toEqual([
+      {
+        level: "error",
+        message: "backend unusable",
+        fields: {
+          backend: "gpu-0:8080",
+          cause: "unauthorized",
+          detail: expect.stringContaining("BACKEND_SECRET") as unknown,
+        },
+      },
+    ]);
+    a.secret = SECRET;
+    await sampler.checkAll();
+    expect(sampler.accepts(model, 1)).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ level: "info", message: "backend usable again" });
+  });
+
+  it("names a backend without the handshake (older) and an unreachable one", async () => {
+    const [a] = backends(["ok"]);
+    if (a === undefined) throw new Error("no backend");
+    const registry = new Registry();
+    const old = new PoolSampler({
+      config: { ...CONFIG, urls: [a.url, "http://gone:1"] },
+      deadlineMs: 1000,
+      registry,
+      clock,
+      fetch: (input) =>
+        input.startsWith(a.url)
+          ? Promise.resolve(
+              new Response(JSON.stringify({ error: { type: "not_found", message: "no such route" } }), { status: 404 }),
+            )
+          : Promise.reject(new TypeError("fetch failed")),
+    });
+    await old.checkAll();
+    expect((await old.health()).detail).toBe(
+      "0/2 backends up: gpu-0:8080 unusable: the backend has no /v1/handshake (404): it is older than this router; upgrade it; gone:1 unusable: the backend is unreachable (TypeError)",
+    );
+  });
+});
+
 describe("PoolSampler routing", () => {
   it("accepts a GPU-placed model only once a backend serving it passed a health check", async () => {
     const [a] = backends(["ok"]);
@@ -83,7 +150,10 @@ describe("PoolSampler routing", () => {
     a.ready = false;
     await sampler.checkAll();
     expect(sampler.accepts(model, 1)).toBe(false);
-    expect(await sampler.health()).toEqual({ ok: false, detail: "0/1 backends up" });
+    expect(await sampler.health()).toEqual({
+      ok: false,
+      detail: "0/1 backends up: gpu-0:8080 unusable: the backend is not ready (503)",
+    });
   });
 
   it("sends a signed contract-1 request and returns the PNGs in seed order", async () => {
@@ -181,14 +251,31 @@ describe("PoolSampler retries", () => {
     expect([a.requests.length, b.requests.length, c.requests.length]).toEqual([2, 2, 2]);
   });
 
-  it("does not retry when a backend refuses the signature (401)", async () => {
+  it("moves on when a backend refuses the signature (401) and stops choosing it", async () => {
+    const [a, b] = backends(["401"], ["ok"]);
+    if (a === undefined || b === undefined) throw new Error("no backend");
+    const { sampler } = pool([a, b]);
+    await sampler.checkAll();
+    // Both passed the probe; then a's secret changed (a rotation on one side only).
+    await sampler.sample(batch());
+    await sampler.sample(batch());
+    expect([a.requests.length, b.requests.length]).toEqual([1, 2]);
+    expect(sampler.backends[0]?.eligible(model.ref)).toBe(false);
+    expect((await sampler.health()).detail).toContain(
+      "gpu-0:8080 unusable: the backend refused the router's signature (401: the request's signature does not match): BACKEND_SECRET differs from the backend's",
+    );
+  });
+
+  it("answers 503 sampler_unavailable, not 500, when every backend refuses the signature", async () => {
     const [a, b] = backends(["401"], ["401"]);
     if (a === undefined || b === undefined) throw new Error("no backend");
     const { sampler } = pool([a, b]);
     await sampler.checkAll();
     const err = await sampler.sample(batch()).catch((e: unknown) => e);
-    expect((err as ApiError).type).toBe("internal");
-    expect(a.requests.length + b.requests.length).toBe(1);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).type).toBe("sampler_unavailable");
+    expect((err as ApiError).headers["retry-after"]).toBe("5");
+    expect([a.requests.length, b.requests.length]).toEqual([1, 1]);
   });
 
   it("moves on when a backend no longer has the model, and forgets it there", async () => {
