@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigReader, readConfig, type Config, type EnvRecord } from "../src/config.js";
+import { readHttpTimeouts, type HttpTimeouts } from "../engine/http/serve.js";
 import { readPoolConfig, readRoutingConfig, type PoolConfig, type RoutingConfig } from "../src/pool/config.js";
 
 /**
@@ -27,6 +28,7 @@ export interface NodeConfig {
   dataDir: string;
   /** Longest wait for in-flight requests on SIGTERM before exiting anyway. */
   shutdownGraceMs: number;
+  http: HttpTimeouts;
   /** The GPU backend pool; undefined without GPU_BACKEND_URLS. */
   pool: PoolConfig | undefined;
   routing: RoutingConfig;
@@ -44,6 +46,7 @@ export function parseNodeConfig(env: EnvRecord): NodeConfig {
     modelsDir: path.resolve(PROJECT_ROOT, reader.string("MODELS_DIR") ?? "models"),
     dataDir: path.resolve(PROJECT_ROOT, reader.string("DATA_DIR") ?? ".data"),
     shutdownGraceMs: reader.int("SHUTDOWN_GRACE_MS", 10_000, 0, 300_000),
+    http: readHttpTimeouts(reader),
     pool: readPoolConfig(reader, core.gpuBackendUrls),
     routing: readRoutingConfig(reader),
   };

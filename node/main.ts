@@ -1,9 +1,9 @@
 // The Node entry (`npm start`): reads the environment, warms the models up, serves the
 // router on PORT (default 8787) and shuts down gracefully on SIGTERM or SIGINT.
 
-import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { systemClock } from "../src/clock.js";
+import { serveHttp } from "../engine/http/serve.js";
 import { ConfigError } from "../src/config.js";
 import { createJsonLogger } from "../src/logger.js";
 import { parseNodeConfig } from "./config.js";
@@ -41,7 +41,8 @@ async function main(): Promise<void> {
     logger.info("gpu backend pool", { detail: (await node.pool.health()).detail });
   }
 
-  const server = serve({ fetch: node.app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
+  const options = { fetch: node.app.fetch, port: config.port, host: config.host, timeouts: config.http };
+  const server = serveHttp(options, (info: AddressInfo) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
     logger.info("listening", { url: `http://${host}:${info.port}`, port: info.port, store: node.store.name });
   });

@@ -15,6 +15,7 @@ const TSC = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
 const PROJECTS = [
   "tsconfig.json",
   "node/tsconfig.json",
+  "engine/tsconfig.json",
   "gpu-backend/tsconfig.json",
   "tests/tsconfig.json",
   "scripts/tsconfig.json",

@@ -23,6 +23,29 @@ export async function readAllBytes(stream: ReadableStream<Uint8Array>): Promise<
   return concatBytes(parts);
 }
 
+/**
+ * Reads a stream into at most `maxBytes` bytes; undefined (and the stream cancelled) as soon
+ * as it passes the cap, so a chunked body without Content-Length is bounded too.
+ */
+export async function readAtMost(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<Uint8Array | undefined> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return concatBytes(parts);
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    parts.push(value);
+  }
+}
+
 /** Runs bytes through a (de)compression transform and collects the output. */
 export async function transformBytes(
   bytes: Uint8Array,

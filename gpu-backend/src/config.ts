@@ -4,6 +4,7 @@
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { PROJECT_ROOT } from "../../node/config.js";
+import { readHttpTimeouts, type HttpTimeouts } from "../../engine/http/serve.js";
 import { ConfigReader, readS3, type EnvRecord, type S3Config } from "../../src/config.js";
 import { MAX_SEEDS } from "../../src/contract/backend-v1.js";
 import { MIN_SECRET_LENGTH } from "../../src/contract/signing.js";
@@ -34,6 +35,7 @@ export interface BackendConfig {
   logLevel: LogLevel;
   retryAfterSeconds: number;
   shutdownGraceMs: number;
+  http: HttpTimeouts;
 }
 
 export const DEFAULT_BACKEND_PORT = 8080;
@@ -64,6 +66,7 @@ export function parseBackendConfig(env: EnvRecord): BackendConfig {
     logLevel: r.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     retryAfterSeconds: r.int("RETRY_AFTER_SECONDS", 1, 1, 3600),
     shutdownGraceMs: r.int("SHUTDOWN_GRACE_MS", 10_000, 0, 300_000),
+    http: readHttpTimeouts(r),
   };
   r.finish();
   return config;

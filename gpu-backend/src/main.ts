@@ -2,8 +2,8 @@
 // workers (logging the execution provider each model really got), serves the signed
 // contract on PORT and shuts down gracefully on SIGTERM or SIGINT.
 
-import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
+import { serveHttp } from "../../engine/http/serve.js";
 import { systemClock } from "../../src/clock.js";
 import { exitOnSignals } from "../../node/shutdown.js";
 import { ConfigError } from "../../src/config.js";
@@ -129,7 +129,8 @@ async function main(): Promise<void> {
     ready: () => pool.idle() + pool.busy() > 0,
   });
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
+  const options = { fetch: app.fetch, port: config.port, host: config.host, timeouts: config.http };
+  const server = serveHttp(options, (info: AddressInfo) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
     logger.info("listening", {
       url: `http://${host}:${info.port}`,

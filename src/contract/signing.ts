@@ -69,16 +69,16 @@ function fromHex(hex: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** The signature headers, parsed and checked for freshness: everything but the MAC. */
+export type HeaderCheck =
+  | { ok: true; mac: Uint8Array<ArrayBuffer>; nonce: string; timestamp: number }
+  | { ok: false; reason: "missing" | "malformed" | "stale" };
+
 /**
- * Checks the headers against the request. Freshness is checked before the MAC so a stale
- * request costs no hashing; the MAC is compared by crypto.subtle.verify (constant time).
+ * Checks the signature headers alone: present, well-formed and fresh. A verifier runs this
+ * before it reads the body (issue 10), so an unsigned or stale request costs no body read.
  */
-export async function verifyRequest(
-  key: CryptoKey,
-  parts: SignedParts,
-  header: (name: string) => string | undefined,
-  nowMs: number,
-): Promise<VerifyResult> {
+export function checkSignatureHeaders(header: (name: string) => string | undefined, nowMs: number): HeaderCheck {
   const signature = header(SIGNATURE_HEADER);
   const timestampText = header(TIMESTAMP_HEADER);
   const nonce = header(NONCE_HEADER);
@@ -90,6 +90,30 @@ export async function verifyRequest(
   }
   const timestamp = Number(timestampText);
   if (Math.abs(nowMs / 1000 - timestamp) > MAX_SKEW_SECONDS) return { ok: false, reason: "stale" };
-  const valid = await crypto.subtle.verify("HMAC", key, fromHex(match[1]), await canonical(parts, timestamp, nonce));
-  return valid ? { ok: true, nonce, timestamp } : { ok: false, reason: "mismatch" };
+  return { ok: true, mac: fromHex(match[1]), nonce, timestamp };
+}
+
+/** Checks the MAC of headers that passed checkSignatureHeaders, by crypto.subtle.verify (constant time). */
+export async function verifyMac(
+  key: CryptoKey,
+  parts: SignedParts,
+  checked: { mac: Uint8Array<ArrayBuffer>; nonce: string; timestamp: number },
+): Promise<boolean> {
+  return crypto.subtle.verify("HMAC", key, checked.mac, await canonical(parts, checked.timestamp, checked.nonce));
+}
+
+/**
+ * Checks the headers against the request. Freshness is checked before the MAC so a stale
+ * request costs no hashing.
+ */
+export async function verifyRequest(
+  key: CryptoKey,
+  parts: SignedParts,
+  header: (name: string) => string | undefined,
+  nowMs: number,
+): Promise<VerifyResult> {
+  const checked = checkSignatureHeaders(header, nowMs);
+  if (!checked.ok) return checked;
+  const valid = await verifyMac(key, parts, checked);
+  return valid ? { ok: true, nonce: checked.nonce, timestamp: checked.timestamp } : { ok: false, reason: "mismatch" };
 }

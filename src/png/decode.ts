@@ -1,13 +1,29 @@
 // PNG decoder for 8-bit non-interlaced greyscale and RGB images, all five filter types:
 // round-trip tests today, and the input side of /v1/encode (PNG in, bits/dim out).
 
-import { concatBytes, transformBytes } from "../bytes.js";
+import { concatBytes } from "../bytes.js";
 import { crc32 } from "./crc32.js";
-import { PNG_SIGNATURE, checkRaster, type Raster } from "./format.js";
+import { PNG_SIGNATURE, type Raster } from "./format.js";
+import { InflateLimitError, inflateBounded } from "./inflate.js";
 
 export class PngError extends Error {
   override readonly name = "PngError";
 }
+
+/** What an IHDR chunk declares (section 11.2.1), read before anything is inflated. */
+export interface PngHeader {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+}
+
+export interface DecodeLimits {
+  /** Most pixels (width x height) accepted; the inflated size follows from it. */
+  maxPixels?: number;
+}
+
+/** 4096 x 4096: a generous default; callers that know the shape they want pass less. */
+export const DEFAULT_MAX_PIXELS = 4096 * 4096;
 
 const latin1 = new TextDecoder("latin1");
 
@@ -62,18 +78,40 @@ function unfilter(data: Uint8Array, width: number, height: number, bpp: number):
   return out;
 }
 
-export async function decodePng(bytes: Uint8Array): Promise<Raster> {
+function parseHeader(data: Uint8Array, maxPixels: number): PngHeader {
+  if (data.length !== 13) throw new PngError(`IHDR chunk is ${data.length} bytes, expected 13`);
+  const h = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const width = h.getUint32(0);
+  const height = h.getUint32(4);
+  // Zero is forbidden by the specification; the product bounds the inflated size below.
+  if (width < 1 || height < 1) throw new PngError(`image size ${width}x${height} is empty`);
+  if (width * height > maxPixels) {
+    throw new PngError(`image size ${width}x${height} is over ${maxPixels} pixels`);
+  }
+  const [depth, color, compression, filter, interlace] = [data[8], data[9], data[10], data[11], data[12]];
+  if (depth !== 8) throw new PngError(`bit depth ${String(depth)} is not supported (8 only)`);
+  if (compression !== 0 || filter !== 0) throw new PngError("unknown compression or filter method");
+  if (interlace !== 0) throw new PngError("interlaced PNGs are not supported");
+  if (color === 0) return { width, height, channels: 1 };
+  if (color === 2) return { width, height, channels: 3 };
+  throw new PngError(`colour type ${String(color)} is not supported (grey or RGB)`);
+}
+
+interface Chunks {
+  header: PngHeader;
+  idat: Uint8Array[];
+}
+
+/** Walks the chunks, checking lengths and CRCs; IHDR must come first (section 5.6). */
+function readChunks(bytes: Uint8Array, maxPixels: number): Chunks {
   if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) {
     throw new PngError("not a PNG file (bad signature)");
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 8;
-  let width = 0;
-  let height = 0;
-  let channels: 1 | 3 | undefined;
+  let header: PngHeader | undefined;
   const idat: Uint8Array[] = [];
-  let ended = false;
-  while (!ended) {
+  for (;;) {
     if (offset + 12 > bytes.length) throw new PngError("truncated chunk");
     const length = view.getUint32(offset);
     if (offset + 12 + length > bytes.length) throw new PngError("truncated chunk data");
@@ -82,32 +120,40 @@ export async function decodePng(bytes: Uint8Array): Promise<Raster> {
     if (crc32(bytes.subarray(offset + 4, offset + 8), data) !== view.getUint32(offset + 8 + length)) {
       throw new PngError(`CRC mismatch in ${type} chunk`);
     }
-    if (type === "IHDR") {
-      const h = new DataView(data.buffer, data.byteOffset, data.byteLength);
-      width = h.getUint32(0);
-      height = h.getUint32(4);
-      const [depth, color, , , interlace] = [data[8], data[9], data[10], data[11], data[12]];
-      if (depth !== 8) throw new PngError(`bit depth ${String(depth)} is not supported (8 only)`);
-      if (color === 0) channels = 1;
-      else if (color === 2) channels = 3;
-      else throw new PngError(`colour type ${String(color)} is not supported (grey or RGB)`);
-      if (interlace !== 0) throw new PngError("interlaced PNGs are not supported");
+    offset += 12 + length;
+    if (header === undefined) {
+      if (type !== "IHDR") throw new PngError("the first chunk is not IHDR");
+      header = parseHeader(data, maxPixels);
+    } else if (type === "IHDR") {
+      throw new PngError("more than one IHDR chunk");
     } else if (type === "IDAT") {
       idat.push(data);
     } else if (type === "IEND") {
-      ended = true;
+      return { header, idat };
     }
-    offset += 12 + length;
   }
-  if (channels === undefined) throw new PngError("missing IHDR chunk");
+}
+
+/** The IHDR of a PNG, with its chunks checked: what a caller compares before decoding. */
+export function readPngHeader(bytes: Uint8Array, limits: DecodeLimits = {}): PngHeader {
+  return readChunks(bytes, limits.maxPixels ?? DEFAULT_MAX_PIXELS).header;
+}
+
+/**
+ * Decodes an 8-bit greyscale or RGB PNG. Every malformed input throws PngError: the
+ * dimensions are checked before inflating, and inflating stops at the exact size the
+ * dimensions imply, so a decompression bomb costs no more memory than a real image.
+ */
+export async function decodePng(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<Raster> {
+  const { header, idat } = readChunks(bytes, limits.maxPixels ?? DEFAULT_MAX_PIXELS);
+  const { width, height, channels } = header;
   if (idat.length === 0) throw new PngError("missing IDAT chunk");
   let inflated: Uint8Array;
   try {
-    inflated = await transformBytes(concatBytes(idat), new DecompressionStream("deflate"));
+    inflated = await inflateBounded(concatBytes(idat), (width * channels + 1) * height);
   } catch (err) {
-    throw new PngError("image data does not inflate", { cause: err });
+    const message = err instanceof InflateLimitError ? err.message : "image data does not inflate";
+    throw new PngError(message, { cause: err });
   }
-  const raster: Raster = { width, height, channels, pixels: unfilter(inflated, width, height, channels) };
-  checkRaster(raster);
-  return raster;
+  return { width, height, channels, pixels: unfilter(inflated, width, height, channels) };
 }

@@ -6,7 +6,8 @@ import { EncodeQuerySchema, EncodeResponseSchema, type EncodeQuery, type EncodeR
 import { bitsPerDim, logLikelihood, rasterToTensor } from "../encode/likelihood.js";
 import { ApiError, invalidParam } from "../errors.js";
 import { resolveClass } from "../models/classes.js";
-import { decodePng, PngError } from "../png/decode.js";
+import type { ModelManifest } from "../models/manifest.js";
+import { decodePng, PngError, readPngHeader } from "../png/decode.js";
 import type { Raster } from "../png/format.js";
 import { requireModel, type Services } from "../services.js";
 import { withTimeout } from "../timeout.js";
@@ -18,13 +19,32 @@ function describeShape(s: { channels: number; height: number; width: number }): 
   return `${s.width}x${s.height} ${s.channels === 1 ? "greyscale" : "RGB"}`;
 }
 
-async function readPng(bytes: Uint8Array): Promise<Raster> {
+function pngError(err: unknown): unknown {
+  return err instanceof PngError
+    ? invalidParam("body", `body must be an 8-bit greyscale or RGB PNG: ${err.message}`)
+    : err;
+}
+
+/** The model's image shape is checked on IHDR, before anything is inflated (issue 10). */
+async function readPng(bytes: Uint8Array, manifest: ModelManifest): Promise<Raster> {
+  const { image } = manifest;
+  let header;
   try {
-    return await decodePng(bytes);
+    // Any size passes here so the message can name it; decodePng below bounds it.
+    header = readPngHeader(bytes, { maxPixels: Infinity });
   } catch (err) {
-    if (err instanceof PngError)
-      throw invalidParam("body", `body must be an 8-bit greyscale or RGB PNG: ${err.message}`);
-    throw err;
+    throw pngError(err);
+  }
+  if (header.width !== image.width || header.height !== image.height || header.channels !== image.channels) {
+    throw invalidParam(
+      "body",
+      `image must be ${describeShape(image)} for model ${manifest.id}; got ${describeShape(header)}`,
+    );
+  }
+  try {
+    return await decodePng(bytes, { maxPixels: image.width * image.height });
+  } catch (err) {
+    throw pngError(err);
   }
 }
 
@@ -45,17 +65,7 @@ export async function encodeImage(
     throw invalidParam("model", `model ${manifest.id} has no forward.onnx, so it cannot encode`);
   }
   const classIndex = resolveClass(manifest, query.class);
-  const raster = await readPng(body);
-  if (
-    raster.width !== manifest.image.width ||
-    raster.height !== manifest.image.height ||
-    raster.channels !== manifest.image.channels
-  ) {
-    throw invalidParam(
-      "body",
-      `image must be ${describeShape(manifest.image)} for model ${manifest.id}; got ${describeShape(raster)}`,
-    );
-  }
+  const raster = await readPng(body, manifest);
   const encoder = services.encoders.find((e) => e.accepts(model));
   if (encoder === undefined) throw new ApiError("sampler_unavailable", `no encoder can serve model ${manifest.id} now`);
 

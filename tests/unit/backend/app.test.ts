@@ -118,6 +118,67 @@ describe("backend auth", () => {
   });
 });
 
+describe("backend auth order (issue 10)", () => {
+  /** A body that counts how many chunks the server pulled from it: 64 chunks of 1 KiB. */
+  function countingBody() {
+    const counter = { pulled: 0 };
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        counter.pulled++;
+        if (counter.pulled > 64) controller.close();
+        else controller.enqueue(new Uint8Array(1024).fill(0x20));
+      },
+    });
+    return { counter, stream };
+  }
+
+  it("refuses unsigned and stale requests before reading their body", async () => {
+    const { app } = await setup();
+    for (const headers of [
+      {},
+      Object.fromEntries(
+        Object.entries((await signedInit(generateBody(), { nowMs: Date.now() - 61_000 })).headers ?? {}),
+      ) as Record<string, string>,
+    ]) {
+      const { counter, stream } = countingBody();
+      const res = await app.request("/v1/generate", {
+        method: "POST",
+        headers,
+        body: stream,
+        duplex: "half",
+      } as RequestInit);
+      expect(res.status).toBe(401);
+      // A ReadableStream pulls once to fill its queue on creation; nothing more was read.
+      expect(counter.pulled).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("refuses a declared Content-Length over the limit before reading, and a chunked body past it while reading", async () => {
+    const { app, runner } = await setup();
+    const init = await signedInit(generateBody());
+    const headers = { ...(init.headers as Record<string, string>), "content-length": "999999" };
+    const { counter, stream } = countingBody();
+    const declared = await app.request("/v1/generate", {
+      method: "POST",
+      headers,
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    expect([declared.status, counter.pulled <= 1]).toEqual([413, true]);
+    const chunked = countingBody();
+    const res = await app.request("/v1/generate", {
+      method: "POST",
+      headers: init.headers,
+      body: chunked.stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    // The cap is 4096 bytes: reading stopped at the fifth 1 KiB chunk, not at the 64th.
+    expect(chunked.counter.pulled).toBeLessThan(8);
+    expect(runner.batches).toHaveLength(0);
+  });
+});
+
 describe("backend generate", () => {
   it("stores PNGs under the router's keys and returns them inline too", async () => {
     const { app, store } = await setup();
