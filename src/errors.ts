@@ -11,6 +11,7 @@ const STATUS = {
   not_found: 404,
   model_not_found: 404,
   method_not_allowed: 405,
+  version_gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal: 500,
