@@ -18,12 +18,15 @@ import torch
 from tqdm import tqdm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from biflow import classifier, config, data  # noqa: E402
+from biflow import classifier, config, data, sample_metrics  # noqa: E402
 from biflow.forward_flow import ForwardFlow  # noqa: E402
 import export  # noqa: E402
 import train  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Bumped when the set of figures per scored sample changes: kept exact-inverse scores
+# from an older set are recomputed rather than mixed in.
+METRICS_VERSION = 2
 
 
 def batched(fn, n, batch, desc):
@@ -74,11 +77,35 @@ def class_labels(n, num_classes):
     return torch.arange(n) % num_classes
 
 
+class Reference:
+    """Real images of one split and their judge features: what samples are scored against."""
+
+    def __init__(self, judge, x, y, pr_images=5000):
+        self.x, self.y = x, y
+        self.feats = classifier.predict(judge, x)[1]
+        self.pr_images = pr_images
+
+
 @torch.no_grad()
-def score_samples(judge, samples, labels, test_feats):
+def score_samples(judge, samples, labels, ref):
     logits, feats = classifier.predict(judge, samples)
+    n = ref.pr_images
+    precision, recall = sample_metrics.precision_recall(ref.feats[:n], feats[:n])
+    diversity = sample_metrics.diversity_ratio(samples, labels, ref.x, ref.y, 10)
     return {"class_accuracy": round(float((logits.argmax(1) == labels).float().mean()), 4),
-            "fld": round(classifier.frechet_distance(feats, test_feats), 3)}
+            "fld": round(classifier.frechet_distance(feats, ref.feats), 3),
+            "diversity": maybe_round(diversity), "precision": maybe_round(precision),
+            "recall": maybe_round(recall)}
+
+
+def maybe_round(v, nd=4):
+    """Figures that need more samples than a smoke run has are recorded as null."""
+    return None if v is None else round(v, nd)
+
+
+def score_both(judge, samples, labels, refs):
+    """Scores against validation (for choosing settings) and test (the reported figure)."""
+    return {name: score_samples(judge, samples, labels, ref) for name, ref in refs.items()}
 
 
 def sample_g(g, n, w, seed=100):
@@ -89,38 +116,74 @@ def sample_g(g, n, w, seed=100):
     with torch.no_grad():
         imgs = torch.cat(batched(lambda a, b: g(z[a:b], labels[a:b], torch.full((b - a,), w)),
                                  n, 500, f"G samples w={w}"))
-    return imgs, labels
+    # Scored as served: quantized to 8 bits like the PNGs (and the exact inverse's samples).
+    return ((imgs + 1) * 127.5).round().clamp(0, 255) / 127.5 - 1.0, labels
 
 
-def sample_exact(f, n, w, seed=100):
+def sample_exact(f, n, w, seed=100, cache_dir=None):
+    """F's exact inverse on n seeded noises. Decoding 10,000 guided samples takes about a
+    quarter of an hour on one core, so with `cache_dir` the samples are kept on disk per
+    (F's weights, w, n, seed) and reused by later evaluations of the same F."""
+    path = None
+    if cache_dir:
+        key = train.forward_fingerprint(f)[:16]
+        path = os.path.join(cache_dir, f"exact-{key}-w{w}-n{n}-seed{seed}.pt")
+        if os.path.exists(path):
+            cached = torch.load(path)
+            return cached["images"].float() / 127.5 - 1.0, cached["labels"], cached["seconds"]
     torch.manual_seed(seed)
     cfg = f.cfg
     labels = class_labels(n, cfg.num_classes)
     z = torch.randn(n, cfg.channels, cfg.height, cfg.width)
+    t0 = time.time()
     imgs = torch.cat(batched(lambda a, b: f.inverse(z[a:b], labels[a:b], w).clamp(-1, 1),
                              n, 500, f"exact inverse w={w}"))
-    return imgs, labels
+    seconds = (time.time() - t0) / n
+    # Stored as the service stores pixels (uint8), which is also what the judge should see.
+    imgs = ((imgs + 1) * 127.5).round().clamp(0, 255)
+    if path:
+        os.makedirs(cache_dir, exist_ok=True)
+        torch.save({"images": imgs.to(torch.uint8), "labels": labels, "seconds": seconds},
+                   path + ".tmp")
+        os.replace(path + ".tmp", path)
+    return imgs / 127.5 - 1.0, labels, seconds
 
 
-def evaluate_reverse(f, g, judge, test_x, test_y, test_feats, n_samples, guidance_grid):
-    metrics = {"reconstruction_psnr_db": reconstruction_psnr(f, g, test_x, test_y, f.cfg.noise_sigma)}
-    grid = {}
+def evaluate_reverse(f, g, judge, refs, n_samples, guidance_grid):
+    """G's figures on the test split; the default guidance is the validation split's pick
+    (lowest FLD against validation images), so the test figures stay a final measurement."""
+    sigma = f.cfg.noise_sigma
+    metrics = {
+        "reconstruction_psnr_db": reconstruction_psnr(f, g, refs["test"].x, refs["test"].y, sigma),
+        "validation_reconstruction_psnr_db":
+            reconstruction_psnr(f, g, refs["val"].x, refs["val"].y, sigma)}
+    grid, val_grid = {}, {}
     for w in guidance_grid:
         imgs, labels = sample_g(g, n_samples, w)
-        grid[str(w)] = score_samples(judge, imgs, labels, test_feats)
-    best_w = min(guidance_grid, key=lambda w: grid[str(w)]["fld"])
-    metrics.update(samples=n_samples, guidance_grid=grid, best_guidance=best_w,
+        scores = score_both(judge, imgs, labels, refs)
+        grid[str(w)], val_grid[str(w)] = scores["test"], scores["val"]
+    best_w = min(guidance_grid, key=lambda w: val_grid[str(w)]["fld"])
+    metrics.update(samples=n_samples, guidance_grid=grid, validation_guidance_grid=val_grid,
+                   best_guidance=best_w, guidance_chosen_on="validation split (lowest FLD)",
                    w0=grid[str(guidance_grid[0])], best=grid[str(best_w)])
     return metrics
 
 
-def evaluate_exact(f, judge, test_feats, n_samples, guidances):
+def evaluate_real(judge, refs):
+    """Real data scored like samples: validation images against the test split."""
+    val = refs["val"]
+    n = min(val.x.shape[0], refs["test"].x.shape[0])
+    return {"images": n, "split": "validation images scored against the test split",
+            **score_samples(judge, val.x[:n], val.y[:n], refs["test"])}
+
+
+def evaluate_exact(f, judge, refs, n_samples, guidances, cache_dir=None):
     exact = {}
     for w in sorted(set(guidances)):
-        t0 = time.time()
-        imgs, labels = sample_exact(f, n_samples, w)
-        exact[str(w)] = {**score_samples(judge, imgs, labels, test_feats),
-                         "torch_seconds_per_image": round((time.time() - t0) / n_samples, 5)}
+        imgs, labels, seconds = sample_exact(f, n_samples, w, cache_dir=cache_dir)
+        scores = score_both(judge, imgs, labels, refs)
+        exact[str(w)] = {**scores["test"], "validation": scores["val"],
+                         "torch_seconds_per_image": round(seconds, 5)}
     return {"samples": n_samples, "by_guidance": exact,
             "note": "F's exact inverse by token-by-token causal decoding with a KV cache, "
                     "without a denoising step"}
@@ -147,11 +210,15 @@ def main(argv=None):
     p.add_argument("--bayes-limit", type=int, default=10000)
     p.add_argument("--test-images", type=int, default=10000,
                    help="test images for NLL, PSNR and the FLD reference (10,000 = all)")
-    p.add_argument("--guidance", type=float, nargs="+", default=[0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
+    p.add_argument("--guidance", type=float, nargs="+",
+                   default=[0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0])
     p.add_argument("--exact-guidance", type=float, nargs="+", default=None,
                    help="w values for the exact inverse (default: 0 and G's best w); it needs F "
                         "only, so it can run while G still trains")
     p.add_argument("--out", default=None, help="also write the metrics JSON here")
+    p.add_argument("--only-exact-samples", action="store_true",
+                   help="decode and keep the exact inverse's samples for --exact-guidance, "
+                        "then stop (run it beside G's training: it needs F only)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (1 on a busy machine)")
     args = p.parse_args(argv)
     if args.threads:
@@ -159,6 +226,10 @@ def main(argv=None):
     run_dir = args.run_dir or train.default_run_dir(config.get(args.config))
     parts = set(args.parts)
     f, f_step = load_forward_only(run_dir)
+    if args.only_exact_samples:
+        for w in args.exact_guidance or [0.0]:
+            sample_exact(f, args.exact_samples, w, cache_dir=os.path.join(run_dir, "samples"))
+        return
     test_x, test_y = data.load("test")
     test_x, test_y = test_x[:args.test_images], test_y[:args.test_images]
     metrics = {}
@@ -166,10 +237,13 @@ def main(argv=None):
         train_x, train_y = data.load("train")
         judge = classifier.train_or_load(os.path.join(HERE, "checkpoints", "classifier.pt"),
                                          train_x, train_y)
-        judge_logits, test_feats = classifier.predict(judge, test_x)
+        judge_logits, _ = classifier.predict(judge, test_x)
         accuracy = float((judge_logits.argmax(1) == test_y).float().mean())
         metrics["judge"] = {"test_accuracy": round(accuracy, 4),
                             "architecture": "MLP 784-1024-256-10, 256-d penultimate features (FLD)"}
+        val_x, val_y = data.load("val")
+        refs = {"val": Reference(judge, val_x, val_y), "test": Reference(judge, test_x, test_y)}
+        metrics["real_data"] = evaluate_real(judge, refs)
     if "forward" in parts:
         metrics["forward"] = forward_metrics(f, test_x, test_y, f.cfg.noise_sigma, args.bayes_limit)
     manifest_path = os.path.join(args.model_dir, "manifest.json")
@@ -179,19 +253,21 @@ def main(argv=None):
         best_w = json.load(open(args.out)).get("reverse", {}).get("best_guidance", best_w)
     if "reverse" in parts:
         _, g, _, _ = export.load_models(run_dir)
-        metrics["reverse"] = evaluate_reverse(f, g, judge, test_x, test_y, test_feats,
-                                              args.samples, args.guidance)
+        metrics["reverse"] = evaluate_reverse(f, g, judge, refs, args.samples, args.guidance)
         best_w = metrics["reverse"]["best_guidance"]
     old = json.load(open(args.out)) if args.out and os.path.exists(args.out) else {}
     if "exact" in parts:
         ws = args.exact_guidance or [0.0] + ([best_w] if best_w is not None else [])
         # w values scored by an earlier run of the same F on as many samples are kept.
         done = old.get("exact_inverse", {})
-        same = (done.get("samples"), done.get("forward_step")) == (args.exact_samples, f_step)
+        same = (done.get("samples"), done.get("forward_step"), done.get("metrics_version")) == \
+            (args.exact_samples, f_step, METRICS_VERSION)
         kept = done.get("by_guidance", {}) if same else {}
-        exact = evaluate_exact(f, judge, test_feats, args.exact_samples,
-                               [w for w in ws if str(float(w)) not in kept])
+        exact = evaluate_exact(f, judge, refs, args.exact_samples,
+                               [w for w in ws if str(float(w)) not in kept],
+                               cache_dir=os.path.join(run_dir, "samples"))
         exact["forward_step"] = f_step
+        exact["metrics_version"] = METRICS_VERSION
         exact["by_guidance"] = dict(sorted({**kept, **exact["by_guidance"]}.items(),
                                            key=lambda kv: float(kv[0])))
         metrics["exact_inverse"] = exact

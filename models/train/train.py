@@ -5,12 +5,15 @@ trains G against the frozen F. Both resume from their checkpoint and add to it.
   OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train.py reverse --config s --minutes 40
 """
 import argparse
+import hashlib
 import json
 import math
 import os
 import signal
 import sys
 import time
+
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as nnf
@@ -20,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from biflow import checkpoint, config, data  # noqa: E402
 from biflow.forward_flow import ForwardFlow  # noqa: E402
 from biflow.reverse_model import ReverseModel  # noqa: E402
+from biflow.trajectories import TrajectoryCache  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -37,13 +41,14 @@ def drop_labels(y, p, null_class):
     return torch.where(keep, y, torch.full_like(y, null_class))
 
 
-def batches(x, y, batch_size, generator):
-    """Endless shuffled minibatches (one epoch after another)."""
+def batches(n, batch_size, generator, first_epoch=0):
+    """Endless shuffled minibatches of indices, with the epoch they belong to."""
+    epoch = first_epoch
     while True:
-        order = torch.randperm(x.shape[0], generator=generator)
-        for i in range(0, x.shape[0] - batch_size + 1, batch_size):
-            idx = order[i:i + batch_size]
-            yield x[idx], y[idx]
+        order = torch.randperm(n, generator=generator)
+        for i in range(0, n - batch_size + 1, batch_size):
+            yield order[i:i + batch_size], epoch
+        epoch += 1
 
 
 def learning_rate(step, base, warmup, anneal_progress=None, floor=0.05):
@@ -86,9 +91,10 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
     step = state.get("step", 0) if state else 0
     images = state.get("images", 0) if state else 0
     seconds = state.get("seconds", 0.0) if state else 0.0
-    x, y = data.load("train")
+    # The last 5,000 train images are the validation split: never trained on (data.py).
+    x, y = data.load("fit")
     gen = torch.Generator().manual_seed(args.seed + step)
-    it = batches(x, y, args.batch, gen)
+    it = batches(x.shape[0], args.batch, gen, first_epoch=images // x.shape[0])
     started = time.time()
     deadline = started + args.minutes * 60
     last_save = time.time()
@@ -105,19 +111,26 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
                         opt=opt.state_dict(), step=step, images=images, seconds=seconds,
                         config=cfg.to_dict(), extra=state.get("extra", {}) if state else {})
 
+    run_started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    step0 = step
+
     while not stop and time.time() < deadline and (not args.steps or done < args.steps):
         t0 = time.time()
-        xb, yb = next(it)
-        xb, yb = xb.to(device), yb.to(device)
+        idx, epoch = next(it)
+        xb, yb = x[idx].to(device), y[idx].to(device)
         progress = None
         if args.anneal:  # whichever budget ends the run first sets the pace
             progress = (time.time() - started) / (args.minutes * 60)
             if args.steps:
                 progress = max(progress, done / args.steps)
-        lr = learning_rate(step, args.lr, args.warmup, progress)
+            # Constant rate until --anneal-from, then the cosine over the rest of the run.
+            progress = max(0.0, progress - args.anneal_from) / (1 - args.anneal_from)
+        # A fresh optimizer (after growing G) warms up again from where it started.
+        warmup_from = state.get("extra", {}).get("warmup_from", 0) if state else 0
+        lr = learning_rate(step - warmup_from, args.lr, args.warmup, progress)
         for g in opt.param_groups:
             g["lr"] = lr
-        losses = step_fn(xb, yb)
+        losses = step_fn(xb, yb, idx, epoch)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -132,7 +145,11 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
         bar.update(1)
         if step % 50 == 0:
             bar.set_postfix({k: f"{v:.4f}" for k, v in running.items()})
+            # Throughput of this run so far, wall clock (trajectory draws included).
+            rate = done * args.batch / max(time.time() - started, 1e-9)
             log.log(step=step, images=images, seconds=round(seconds, 1), lr=lr,
+                    images_per_second=round(rate, 1), threads=torch.get_num_threads(),
+                    batch=args.batch,
                     epochs=round(images / x.shape[0], 3), grad_norm=float(grad_norm),
                     **{k: round(v, 5) for k, v in running.items()})
         if time.time() - last_save > args.save_every * 60:
@@ -140,17 +157,31 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
             last_save = time.time()
     save()
     bar.close()
+    wall = time.time() - started
+    log.log(event="run_end", started=run_started_at, first_step=step0, step=step,
+            wall_seconds=round(wall, 1), images_per_second=round(done * args.batch / wall, 1),
+            threads=torch.get_num_threads(), batch=args.batch, base_lr=args.lr, anneal=args.anneal)
     print(f"{name}: step {step}, {images / x.shape[0]:.2f} epochs, "
           f"{seconds / 60:.1f} min of training in total", flush=True)
 
 
-def build(model_cls, cfg, state, args, device, label):
-    """Model, EMA and optimizer, restored from `state` when resuming (same seed offset)."""
+def build(model_cls, cfg, state, args, device, label, grow=False):
+    """Model, EMA and optimizer, restored from `state` when resuming (same seed offset).
+
+    grow: the checkpoint's G has fewer layers in its first block than `cfg` asks for; its
+    weights are loaded into the larger G (new layers start as the identity) and the
+    optimizer starts afresh, since its moments are per parameter.
+    """
     torch.manual_seed(args.seed + (state["step"] if state else 0))
     model = model_cls(cfg).to(device)
     ema = checkpoint.EMA(model, args.ema)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4, betas=(0.9, 0.99))
-    if state:
+    if state and grow:
+        new = model.grow_from(state["model"])
+        ema.model.grow_from(state["ema"])
+        state["extra"]["warmup_from"] = state["step"]
+        print(f"growing {label} from step {state['step']}: new layers {new}", flush=True)
+    elif state:
         model.load_state_dict(state["model"])
         ema.model.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
@@ -166,7 +197,7 @@ def train_forward(args):
     print(f"F: {sum(p.numel() for p in model.parameters()):,} parameters, device {device}",
           flush=True)
 
-    def step_fn(xb, yb):
+    def step_fn(xb, yb, idx, epoch):
         noisy = xb + cfg.noise_sigma * torch.randn_like(xb)
         yb = drop_labels(yb, cfg.label_drop, cfg.num_classes)
         nll = model.nll_loss(noisy, yb)
@@ -184,63 +215,136 @@ def state_scales(flow, x, y, device):
     return [float(s.pow(2).mean().sqrt()) for s in states]
 
 
+def forward_fingerprint(flow):
+    """sha256 over F's weights: G's checkpoint records the F it was trained against."""
+    h = hashlib.sha256()
+    for name, t in sorted(flow.state_dict().items()):
+        h.update(name.encode())
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+# Settings a resumed G may change, each an explicit decision recorded in its checkpoint:
+# loss weights, and more layers in the first block (`grow_from`). Anything else (widths,
+# block counts, the F it aligns to) would make the checkpoint a different model.
+RESUMABLE_CHANGES = ("g_first_layers", "align_first_weight", "cfg_fraction")
+
+
+def reverse_config(state, flow_cfg, overrides):
+    """G's config, and whether the first block grows; refuses changes a resume can't make."""
+    if not state:
+        return config.Config(**{**flow_cfg.__dict__, **overrides}), False
+    cfg = config.from_dict(state["config"])
+    changes = {k: v for k, v in overrides.items() if getattr(cfg, k) != v}
+    refused = [k for k in changes if k not in RESUMABLE_CHANGES]
+    if refused:
+        raise SystemExit(f"cannot change {refused} when resuming G; resumable: {RESUMABLE_CHANGES}")
+    if changes.get("g_first_layers", cfg.first_block_layers) < cfg.first_block_layers:
+        raise SystemExit("g_first_layers can only grow")
+    new = replace(cfg, **changes)
+    if changes:
+        print(f"changing G settings on resume: {changes}", flush=True)
+        state["extra"].setdefault("changes", []).append({"step": state["step"], **changes})
+    return new, new.first_block_layers != cfg.first_block_layers
+
+
+@torch.no_grad()
+def fresh_trajectory(flow, xb, yb):
+    """F's states for one minibatch under a new noise draw and label dropout."""
+    yb = drop_labels(yb, flow.cfg.label_drop, flow.cfg.num_classes)
+    noisy = xb + flow.cfg.noise_sigma * torch.randn_like(xb)
+    return flow.trajectory(noisy, yb)[0], yb
+
+
+def alignment_weights(cfg):
+    """G block j (1-based) inverts F block B-j+1; the first does the hardest inversion (F's
+    last block), so it may weigh more (align_first_weight). The last is the denoising block."""
+    if not cfg.use_align:
+        return []
+    return [cfg.align_first_weight] + [1.0] * (cfg.f_blocks - 1) + ([1.0] if cfg.use_denoise else [])
+
+
+def reverse_losses(model, flow, cfg, scales, weights, xb, yb, states):
+    """G's losses for one minibatch: hidden alignment with F's trajectory `states`, the
+    clean-image reconstruction, and training-time CFG on prior noise."""
+    b = xb.shape[0]
+    nb, null = cfg.f_blocks, cfg.num_classes
+    zeros = torch.zeros(b, device=xb.device)
+    outs = model.forward_tokens(states[-1], yb, zeros)
+    clean = flow.tokens(xb)
+    losses = {}
+    if cfg.use_align:
+        # Target of G block j is state s_{B-j}; both sides divided by the state's RMS so
+        # that every block weighs the same (the denoising block's target s_0 included).
+        terms = [nnf.mse_loss(outs[j - 1] / scales[nb - j], states[nb - j] / scales[nb - j])
+                 for j in range(1, nb)]
+        if cfg.use_denoise:
+            terms.append(nnf.mse_loss(outs[nb - 1] / scales[0], states[0] / scales[0]))
+        losses["align"] = sum(w * t for w, t in zip(weights, terms)) / sum(weights)
+    final_target = clean if cfg.use_denoise else states[0]
+    losses["recon"] = nnf.mse_loss(outs[-1], final_target)
+    # Training-time CFG: G(z|c,w) learns (1+w)G(z|c,0) - wG(z|null,0) on prior noise.
+    m = int(b * cfg.cfg_fraction)
+    if m > 0 and cfg.guidance_max > 0:
+        z = torch.randn(m, cfg.tokens, cfg.token_dim, device=xb.device)
+        yc = torch.randint(0, null, (m,), device=xb.device)
+        w = torch.rand(m, device=xb.device) * cfg.guidance_max
+        zm = torch.zeros(m, device=xb.device)
+        with torch.no_grad():
+            cond = model.forward_tokens(z, yc, zm)[-1]
+            uncond = model.forward_tokens(z, torch.full_like(yc, null), zm)[-1]
+            target = (1 + w)[:, None, None] * cond - w[:, None, None] * uncond
+        losses["cfg"] = nnf.mse_loss(model.forward_tokens(z, yc, w)[-1], target)
+    losses["loss"] = sum(losses.values())
+    if cfg.use_align:
+        losses["align_first"] = terms[0].detach()  # logged: the hardest block's progress
+    return losses
+
+
 def train_reverse(args):
     device = pick_device()
     flow, fstate = load_forward(None, args.run_dir, device)
-    cfg = flow.cfg
     state = checkpoint.load(os.path.join(args.run_dir, "reverse.pt"), device)
+    fingerprint = forward_fingerprint(flow)
     if state:
-        cfg = config.from_dict(state["config"])
-    else:
-        cfg = config.Config(**{**cfg.__dict__, **args.overrides})
-    model, ema, opt = build(ReverseModel, cfg, state, args, device, "G")
+        recorded = state["extra"].get("forward_sha256")
+        if recorded is None:  # checkpoints before 1.2 did not record it
+            print("G's checkpoint records no F fingerprint; recording the current F's", flush=True)
+        elif recorded != fingerprint and not args.new_forward:
+            raise SystemExit(
+                "F changed since G was trained against it (forward_sha256 differs): G's "
+                "alignment targets are F's states, so resuming would mix two targets. Pass "
+                "--new-forward to fine-tune G against the new F on purpose.")
+        elif recorded != fingerprint:
+            print("fine-tuning G against a new F (--new-forward)", flush=True)
+            state["extra"].setdefault("changes", []).append(
+                {"step": state["step"], "forward_sha256": fingerprint,
+                 "forward_step": fstate["step"]})
+        state["extra"]["forward_sha256"] = fingerprint
+        state["extra"]["forward_step"] = fstate["step"]
+    cfg, grow = reverse_config(state, flow.cfg, args.overrides)
+    model, ema, opt = build(ReverseModel, cfg, state, args, device, "G", grow=grow)
+    fit_x, fit_y = data.load("fit")
     if state:
         scales = state["extra"]["scales"]
     else:
-        x, y = data.load("train")
-        scales = state_scales(flow, x, y, device)
-        state = {"extra": {"scales": scales, "forward_step": fstate["step"]}}
+        scales = state_scales(flow, fit_x, fit_y, device)
+        state = {"extra": {"scales": scales, "forward_step": fstate["step"],
+                           "forward_sha256": fingerprint}}
     print(f"G: {sum(p.numel() for p in model.parameters()):,} parameters, device {device}, "
           f"state scales {[round(s, 3) for s in scales]}", flush=True)
-    nb = cfg.f_blocks
-    null = cfg.num_classes
+    cache = TrajectoryCache(flow, fit_x, fit_y, args.trajectory_draws, cfg.label_drop,
+                            seed=args.seed, cache_dir=args.trajectory_dir,
+                            fingerprint=fingerprint) if args.trajectory_draws else None
+    weights = alignment_weights(cfg)
 
-    def step_fn(xb, yb):
-        b = xb.shape[0]
-        yb = drop_labels(yb, cfg.label_drop, null)
-        with torch.no_grad():
-            noisy = xb + cfg.noise_sigma * torch.randn_like(xb)
-            states, _ = flow.trajectory(noisy, yb)
-        zeros = torch.zeros(b, device=xb.device)
-        outs = model.forward_tokens(states[-1], yb, zeros)
-        clean = flow.tokens(xb)
-        losses = {}
-        if cfg.use_align:
-            # G block j (1-based) inverts F block B-j+1: target is state s_{B-j}.
-            align = 0.0
-            for j in range(1, nb):
-                # Both sides divided by the state's RMS: every block weighs the same.
-                scale = scales[nb - j]
-                align = align + nnf.mse_loss(outs[j - 1] / scale, states[nb - j] / scale)
-            if cfg.use_denoise:
-                align = align + nnf.mse_loss(outs[nb - 1], states[0])
-            losses["align"] = align / (nb if cfg.use_denoise else max(nb - 1, 1))
-        final_target = clean if cfg.use_denoise else states[0]
-        losses["recon"] = nnf.mse_loss(outs[-1], final_target)
-        # Training-time CFG: G(z|c,w) learns (1+w)G(z|c,0) - wG(z|null,0) on prior noise.
-        m = int(b * cfg.cfg_fraction)
-        if m > 0 and cfg.guidance_max > 0:
-            z = torch.randn(m, cfg.tokens, cfg.token_dim, device=xb.device)
-            yc = torch.randint(0, null, (m,), device=xb.device)
-            w = torch.rand(m, device=xb.device) * cfg.guidance_max
-            zm = torch.zeros(m, device=xb.device)
-            with torch.no_grad():
-                cond = model.forward_tokens(z, yc, zm)[-1]
-                uncond = model.forward_tokens(z, torch.full_like(yc, null), zm)[-1]
-                target = (1 + w)[:, None, None] * cond - w[:, None, None] * uncond
-            losses["cfg"] = nnf.mse_loss(model.forward_tokens(z, yc, w)[-1], target)
-        losses["loss"] = sum(losses.values())
-        return losses
+    def step_fn(xb, yb, idx, epoch):
+        if cache is not None:
+            states, yb = cache.get(idx, epoch)
+            states, yb = [s.to(xb.device) for s in states], yb.to(xb.device)
+        else:
+            states, yb = fresh_trajectory(flow, xb, yb)
+        return reverse_losses(model, flow, cfg, scales, weights, xb, yb, states)
 
     train_loop("reverse", args, cfg, model, ema, opt, state, step_fn, device)
 
@@ -269,8 +373,18 @@ def main(argv=None):
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--anneal", action="store_true",
                    help="cosine-decay the learning rate over this run's --minutes/--steps")
+    p.add_argument("--anneal-from", type=float, default=0.0,
+                   help="with --anneal: fraction of the run at constant rate before the decay")
     p.add_argument("--save-every", type=float, default=5.0, help="minutes between checkpoints")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--trajectory-draws", type=int, default=2,
+                   help="G: F trajectories computed once per noise draw and reused, cycling "
+                        "through this many draws (one per epoch); 0 recomputes every step")
+    p.add_argument("--trajectory-dir", default=None,
+                   help="G: keep trajectory draws here (float16, ~0.8 GB a draw for config s) "
+                        "so later runs against the same F reuse them")
+    p.add_argument("--new-forward", action="store_true",
+                   help="G: resume against an F other than the one it was trained with")
     p.add_argument("--threads", type=int, default=0,
                    help="torch threads; 1 is faster on a busy machine (threads wait on each other)")
     args = p.parse_args(argv)

@@ -47,8 +47,14 @@ describe("training pipeline (tiny config)", () => {
     const g = await run([train, "reverse", "--steps", "50", "--warmup", "5", "--lr", "1e-3", "--anneal",
       "--run-dir", dir]);
     expect(g).toMatch(/reverse: step 50/);
-    const log = (await readFile(path.join(dir, "reverse.log.jsonl"), "utf8")).trim().split("\n");
-    const last = JSON.parse(log.at(-1) ?? "{}") as { step: number; lr: number };
+    type Row = { step: number; lr: number; event?: string; images_per_second?: number };
+    const log = (await readFile(path.join(dir, "reverse.log.jsonl"), "utf8")).trim().split("\n")
+      .map((line) => JSON.parse(line) as Row);
+    // The run's closing row records its throughput; the rows before it track the steps.
+    const end = log.at(-1);
+    expect(end?.event).toBe("run_end");
+    expect(end?.images_per_second).toBeGreaterThan(0);
+    const last = log.filter((row) => row.event === undefined).at(-1) ?? { step: 0, lr: 0 };
     expect(last.step).toBe(50);
     expect(last.lr).toBeGreaterThan(0.04e-3);
     expect(last.lr).toBeLessThan(0.06e-3);

@@ -21,6 +21,11 @@ class Config:
     label_drop: float = 0.1
     # reverse model G
     g_layers: int = 1          # layers per G block (one G block per F block)
+    # Layers of G's first block, the one that inverts F's last block: that block does most
+    # of the Gaussianization and is the most sequential to invert (0: same as g_layers).
+    g_first_layers: int = 0
+    # Weight of the first block's alignment term relative to the others (1: all equal).
+    align_first_weight: float = 1.0
     g_width: int = 96
     g_heads: int = 4
     g_residual: bool = True    # blocks update a token-space estimate (off: heads predict states)
@@ -28,6 +33,10 @@ class Config:
     use_denoise: bool = True   # extra final block predicting clean x
     guidance_max: float = 3.0
     cfg_fraction: float = 0.5  # extra CFG-distillation examples per batch, as a fraction
+
+    @property
+    def first_block_layers(self):
+        return self.g_first_layers or self.g_layers
 
     @property
     def tokens(self):

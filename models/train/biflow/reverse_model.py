@@ -33,8 +33,9 @@ class ReverseModel(nn.Module):
         self.guidance_mlp = nn.Sequential(nn.Linear(32, w), nn.GELU(), nn.Linear(w, w))
         n_blocks = cfg.f_blocks + (1 if cfg.use_denoise else 0)
         self.blocks = nn.ModuleList([
-            nn.ModuleList([Layer(w, cfg.g_heads) for _ in range(cfg.g_layers)])
-            for _ in range(n_blocks)])
+            nn.ModuleList([Layer(w, cfg.g_heads) for _ in range(
+                cfg.first_block_layers if i == 0 else cfg.g_layers)])
+            for i in range(n_blocks)])
         # Each block re-reads the condition: cheap, and keeps guidance from fading.
         self.cond_proj = nn.ModuleList([nn.Linear(w, w) for _ in range(n_blocks)])
         self.heads = nn.ModuleList([
@@ -42,6 +43,29 @@ class ReverseModel(nn.Module):
         for head in self.heads if cfg.g_residual else []:  # start as the identity z -> z
             nn.init.zeros_(head[1].weight)
             nn.init.zeros_(head[1].bias)
+
+    def grow_from(self, state_dict):
+        """Loads weights of a G with fewer layers in its first block (an explicit
+        architecture change, `g_first_layers`): matching tensors are copied and each new
+        layer starts as the identity (zero output projections of attention and MLP), so
+        the grown G computes exactly what the loaded one did. Returns the new layers' names.
+        """
+        own = self.state_dict()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        if unexpected or any(not k.startswith("blocks.0.") for k in missing):
+            raise ValueError(f"not a growth of the first block: missing {missing[:4]}, "
+                             f"unexpected {unexpected[:4]}")
+        own.update({k: v for k, v in state_dict.items()})
+        self.load_state_dict(own)
+        new_layers = sorted({".".join(k.split(".")[:3]) for k in missing})
+        with torch.no_grad():
+            for name in new_layers:
+                layer = self.get_submodule(name)
+                for lin in (layer.attn.out, layer.mlp[2]):
+                    lin.weight.zero_()
+                    lin.bias.zero_()
+        return new_layers
 
     def forward_tokens(self, z_tokens, y, guidance):
         """Returns the token-space estimate after each block; the last is the image.
