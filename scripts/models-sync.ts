@@ -3,7 +3,8 @@
 //   1. workers/models.generated.ts   which ONNX files the Worker bundles, which it reads from R2
 //   2. tests/worker/golden/          Node WASM PNGs and bits/dim the Worker test compares with
 //   3. README.md generated blocks    models table, API examples (ids, versions, keys, ETags,
-//                                    likelihoods) from a real router, the Worker's bundle size
+//                                    likelihoods) from a real router
+//   4. docs/worker.md generated block  the Worker's bundle size (wrangler deploy --dry-run)
 // Then commit what it lists as changed.
 
 import { execFile } from "node:child_process";
@@ -21,6 +22,8 @@ const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const GOLDEN_DIR = path.join(ROOT, "tests", "worker", "golden");
 const DRY_RUN_DIR = path.join(ROOT, ".wrangler", "dry-run");
+/** The Worker's reference page, which holds the `worker-size` block. */
+const WORKER_DOC = path.join(ROOT, "docs", "worker.md");
 
 /** sha256 of every file under `target` (a file or a folder), by relative path. */
 async function digest(target: string): Promise<string> {
@@ -45,7 +48,7 @@ const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
 
 /**
  * `wrangler deploy --dry-run` into a clean folder (stale Data modules would linger there), and
- * the README's size paragraph: wrangler's totals, then what they are made of.
+ * the size paragraph of docs/worker.md: wrangler's totals, then what they are made of.
  */
 async function workerSize(edge: EdgeModel[]): Promise<string> {
   await rm(DRY_RUN_DIR, { recursive: true, force: true });
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
     "workers/models.generated.ts": GENERATED_PATH,
     "tests/worker/golden/": GOLDEN_DIR,
     "README.md": README,
+    "docs/worker.md": WORKER_DOC,
   };
   const before = Object.fromEntries(
     await Promise.all(Object.entries(outputs).map(async ([name, p]) => [name, await digest(p)] as const)),
@@ -105,10 +109,10 @@ async function main(): Promise<void> {
   say("README.md: models table and API examples captured from a router over models/");
 
   const size = await workerSize(edge);
-  const text = await readFile(README, "utf8");
-  const next = replaceBlock(text, "worker-size", size);
-  if (next !== text) await writeFile(README, next);
-  say(`README.md: Worker size (${/Total Upload: [^*]+/.exec(size)?.[0] ?? "?"})`);
+  const text = await readFile(WORKER_DOC, "utf8");
+  const next = replaceBlock(text, "worker-size", size, "docs/worker.md");
+  if (next !== text) await writeFile(WORKER_DOC, next);
+  say(`docs/worker.md: Worker size (${/Total Upload: [^*]+/.exec(size)?.[0] ?? "?"})`);
 
   const changed: string[] = [];
   for (const [name, p] of Object.entries(outputs)) if ((await digest(p)) !== before[name]) changed.push(name);

@@ -12,7 +12,7 @@ APT_PACKAGES=(
   python3-numpy         # idem
   chromium              # browser (playground) tests
   python3-torch         # models/train: training, export, evaluation tests
-  libopenblas0-pthread  # fast BLAS for python3-torch (see DESIGN.md)
+  libopenblas0-pthread  # fast BLAS for python3-torch (docs/architecture.md: 62 vs 2.7 GFLOP/s)
   dataset-fashion-mnist # the training data
   python3-tqdm          # training progress
 )

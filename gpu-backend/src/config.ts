@@ -1,4 +1,4 @@
-// The backend's settings from its environment (table in README.md, "GPU backend"), read
+// The backend's settings from its environment (table in docs/gpu-backend.md, "Backend settings"), read
 // with the core's ConfigReader so one start reports every bad variable at once.
 
 import { availableParallelism } from "node:os";

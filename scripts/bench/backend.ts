@@ -69,7 +69,7 @@ interface TorchRun {
 /**
  * PyTorch's allocator hands large tensors back to the OS after each op with glibc's
  * defaults, and page faults then cost it ~10x here; these keep freed memory for reuse (the
- * usual fix, like jemalloc). One OpenBLAS thread per process, as DESIGN.md measured.
+ * usual fix, like jemalloc). One OpenBLAS thread per process (docs/architecture.md, "Measured facts").
  */
 const TORCH_ENV = {
   OPENBLAS_NUM_THREADS: "1",

@@ -1,5 +1,5 @@
-// Generated blocks in README.md: the text between `<!-- models:sync NAME -->` and
-// `<!-- /models:sync -->` is written by `npm run models:sync`, everything else by people.
+// Generated blocks in README.md and docs/worker.md: the text between `<!-- models:sync NAME -->`
+// and `<!-- /models:sync -->` is written by `npm run models:sync`, everything else by people.
 
 export const BEGIN = (name: string) => `<!-- models:sync ${name} -->`;
 export const END = "<!-- /models:sync -->";
@@ -9,14 +9,14 @@ export function blockNames(text: string): string[] {
   return [...text.matchAll(/<!-- models:sync ([a-z0-9-]+) -->/g)].map((m) => m[1] ?? "");
 }
 
-/** `text` with block `name`'s content replaced by `content`; throws when the block is missing. */
-export function replaceBlock(text: string, name: string, content: string): string {
+/** `text` (of `file`) with block `name`'s content replaced by `content`; throws when the block is missing. */
+export function replaceBlock(text: string, name: string, content: string, file = "README.md"): string {
   const begin = BEGIN(name);
   const start = text.indexOf(begin);
-  if (start === -1) throw new Error(`README.md has no generated block "${begin}"`);
+  if (start === -1) throw new Error(`${file} has no generated block "${begin}"`);
   const bodyStart = start + begin.length;
   const end = text.indexOf(END, bodyStart);
-  if (end === -1) throw new Error(`README.md: block "${name}" has no closing "${END}"`);
+  if (end === -1) throw new Error(`${file}: block "${name}" has no closing "${END}"`);
   return `${text.slice(0, bodyStart)}\n${content.trimEnd()}\n${text.slice(end)}`;
 }
 

@@ -1,4 +1,4 @@
-// The router's sampling policy (DESIGN.md, "Request flow"): small batches of small
+// The router's sampling policy (docs/architecture.md, "The routing policy"): small batches of small
 // edge-placed models run in-process on WASM; everything else goes to the GPU pool; with
 // no healthy backend, edge-eligible models fall back to WASM and the rest get 503.
 

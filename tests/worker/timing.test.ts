@@ -1,4 +1,4 @@
-// Measures sampling inside workerd and prints it (figures for the README): wall time of a
+// Measures sampling inside workerd and prints it (figures for docs/worker.md): wall time of a
 // computed GET (sampler + PNG + R2 put), and the sampler's own time per image from
 // /metrics. Local workerd's clock runs during compute; production Workers' does not.
 
