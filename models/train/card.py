@@ -18,7 +18,43 @@ def target(ok):
     return "met" if ok else "**missed**"
 
 
-def render(m, ablation):
+def quality_row(name, q):
+    return (f"| {name} | {fmt(q.get('class_accuracy'))} | {fmt(q.get('fld'))} | "
+            f"{fmt(q.get('diversity'))} | {fmt(q.get('precision'))} | {fmt(q.get('recall'))} |")
+
+
+def headline(metrics):
+    """The figures compared between releases, from a manifest's `metrics`."""
+    rev, exact = metrics.get("reverse", {}), metrics.get("exact_inverse", {})
+    w = rev.get("best_guidance")
+    best, ex = rev.get("best", {}), exact.get("by_guidance", {}).get(str(float(w or 0)), {})
+    return [
+        ("default guidance w (chosen on validation)", w),
+        ("G reconstruction PSNR (dB)", rev.get("reconstruction_psnr_db")),
+        ("G class accuracy at w", best.get("class_accuracy")),
+        ("G FLD at w", best.get("fld")),
+        ("G within-class diversity at w", best.get("diversity")),
+        ("G precision at w", best.get("precision")),
+        ("G recall at w", best.get("recall")),
+        ("exact inverse FLD at w", ex.get("fld")),
+        ("exact inverse diversity at w", ex.get("diversity")),
+        ("exact inverse recall at w", ex.get("recall")),
+        ("G samples per w", rev.get("samples")),
+    ]
+
+
+def before_after(previous, m):
+    """Previous release against this one, both measured by the current evaluate.py."""
+    old, new = headline(previous["metrics"]), headline(m.get("metrics", {}))
+    lines = ["", f"## Before and after ({previous['version']} -> {m['version']}, test split, "
+                 "same evaluation code and sample counts)", "",
+             f"| metric | {previous['version']} | {m['version']} |", "| --- | --- | --- |"]
+    for (name, a), (_, b) in zip(old, new):
+        lines.append(f"| {name} | {fmt(a)} | {fmt(b)} |")
+    return lines
+
+
+def render(m, ablation, previous=None):
     met = m.get("metrics", {})
     fwd, rev = met.get("forward", {}), met.get("reverse", {})
     exact, timing = met.get("exact_inverse", {}), met.get("timing", {})
@@ -72,6 +108,25 @@ def render(m, ablation):
         f"{tr['reverse']['minutes']} minutes of training, F frozen.",
         f"- Hardware: {tr.get('hardware', 'CPU')}. Training is cumulative: "
         "`models/train/train.py` resumes from `models/train/checkpoints/s/`.",
+        f"- Data: {tr.get('data', '')}.",
+    ]
+    for change in tr["reverse"].get("changes", []):
+        lines.append(f"- G change at step {change['step']:,}: "
+                     + ", ".join(f"`{k}` = {v}" for k, v in change.items() if k != "step") + ".")
+    for run in tr["reverse"].get("runs", []):
+        lines.append(f"- G run from {run.get('started')}: steps {run.get('first_step'):,} -> "
+                     f"{run.get('step'):,}, {run.get('wall_seconds', 0) / 60:.0f} min wall, "
+                     f"{run.get('images_per_second')} images/s on {run.get('threads')} thread(s), "
+                     f"batch {run.get('batch')}.")
+    throughput = m.get("training_throughput")
+    if throughput:
+        lines.append(f"- Throughput, side by side (`models/train/bench_train.py`, "
+                     f"{throughput.get('threads')} thread): "
+                     + ", ".join(f"{k} {v} images/s" for k, v in
+                                 throughput.get("images_per_second", {}).items())
+                     + f"; one trajectory draw computes "
+                       f"{throughput.get('trajectory_draw_images_per_second')} images/s.")
+    lines += [
         "",
         "## Evaluation (Fashion-MNIST test split)",
         "",
@@ -89,6 +144,16 @@ def render(m, ablation):
         f"{fmt(exb.get('fld'))} |",
         f"| judge classifier test accuracy | {fmt(met.get('judge', {}).get('test_accuracy'))} |",
         "",
+        f"Mode collapse, at w = {best_w} (diversity: mean pairwise distance between samples of "
+        "one class over the same for real test images; precision / recall: k-NN manifolds, "
+        "k = 3, in the judge's feature space, Kynkäänniemi et al. 2019):",
+        "",
+        "| | class accuracy | FLD | diversity | precision | recall |",
+        "| --- | --- | --- | --- | --- | --- |",
+        quality_row("G, 1 pass", rb),
+        quality_row("F exact inverse", exb),
+        quality_row("real data (validation images)", met.get("real_data", {})),
+        "",
         f"Samples: {rev.get('samples')} class-conditional samples for G (equal per class) and "
         f"{exact.get('samples')} for the exact inverse; FLD is the Frechet distance between "
         "Gaussians fitted to the judge's 256-d penultimate features of the samples and of the "
@@ -96,11 +161,19 @@ def render(m, ablation):
         "",
         "Guidance sweep for G:",
         "",
-        "| w | class accuracy | FLD |",
-        "| --- | --- | --- |",
+        f"Guidance sweep for G (the default, w = {best_w}, is the lowest FLD on the "
+        "validation split; test figures are reported, never used to choose):",
+        "",
+        "| w | class accuracy | FLD | diversity | recall | validation FLD |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
+    val_grid = rev.get("validation_guidance_grid", {})
     for w, s in rev.get("guidance_grid", {}).items():
-        lines.append(f"| {w} | {fmt(s['class_accuracy'])} | {fmt(s['fld'])} |")
+        lines.append(f"| {w} | {fmt(s['class_accuracy'])} | {fmt(s['fld'])} | "
+                     f"{fmt(s.get('diversity'))} | {fmt(s.get('recall'))} | "
+                     f"{fmt(val_grid.get(w, {}).get('fld'))} |")
+    if previous:
+        lines += before_after(previous, m)
     if timing:
         lines += [
             "",
@@ -118,12 +191,16 @@ def render(m, ablation):
     lines += ["", "## Targets", "", "| target | measured | |", "| --- | --- | --- |"]
     checks = [
         ("reverse.onnx <= 8 MB", f"{rev_mb:.2f} MB", rev_mb <= 8),
-        ("class accuracy of conditional samples >= 85%", fmt(rb.get("class_accuracy")),
+        ("class accuracy of G's samples >= 85%", fmt(rb.get("class_accuracy")),
          (rb.get("class_accuracy") or 0) >= 0.85),
-        ("G's FLD below the exact inverse's", f"{fmt(rb.get('fld'))} vs {fmt(exb.get('fld'))}",
+        (f"G's FLD below the exact inverse's at w = {best_w}",
+         f"{fmt(rb.get('fld'))} vs {fmt(exb.get('fld'))}",
          (rb.get("fld") or 1e9) < (exb.get("fld") or 0)),
-        ("reconstruction PSNR >= 24 dB", f"{fmt(rev.get('reconstruction_psnr_db'), 2)} dB",
-         (rev.get("reconstruction_psnr_db") or 0) >= 24),
+        ("within-class diversity >= 90% of real", fmt(rb.get("diversity")),
+         (rb.get("diversity") or 0) >= 0.9),
+        ("recall >= 0.5", fmt(rb.get("recall")), (rb.get("recall") or 0) >= 0.5),
+        ("reconstruction PSNR >= 20 dB", f"{fmt(rev.get('reconstruction_psnr_db'), 2)} dB",
+         (rev.get("reconstruction_psnr_db") or 0) >= 20),
         ("1-NFE >= 50x faster than exact decoding at batch 1",
          f"{timing.get('speedup_batch1')}x", (timing.get("speedup_batch1") or 0) >= 50),
     ]
@@ -141,10 +218,19 @@ def render(m, ablation):
 def main():
     model_dir = sys.argv[1]
     m = json.load(open(os.path.join(model_dir, "manifest.json")))
-    abl_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ablation.md")
+    here = os.path.dirname(os.path.abspath(__file__))
+    abl_path = os.path.join(here, "ablation.md")
     ablation = open(abl_path).read() if os.path.exists(abl_path) else ""
+    # The previous release re-evaluated by today's evaluate.py (models/train/releases/).
+    previous = None
+    releases = os.path.join(here, "releases")
+    if os.path.isdir(releases):
+        older = sorted(f for f in os.listdir(releases)
+                       if f.startswith(m["id"] + "-") and f != f"{m['id']}-{m['version']}.json")
+        if older:
+            previous = json.load(open(os.path.join(releases, older[-1])))
     with open(os.path.join(model_dir, "README.md"), "w") as fh:
-        fh.write(render(m, ablation))
+        fh.write(render(m, ablation, previous))
     print(f"wrote {os.path.join(model_dir, 'README.md')}")
 
 

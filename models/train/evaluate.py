@@ -14,6 +14,7 @@ import os
 import sys
 import time
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -131,6 +132,14 @@ def sample_exact(f, n, w, seed=100, cache_dir=None):
         if os.path.exists(path):
             cached = torch.load(path)
             return cached["images"].float() / 127.5 - 1.0, cached["labels"], cached["seconds"]
+        # The same samples decoded by onnxruntime (scripts/exact-samples.ts), if present.
+        raw = os.path.join(cache_dir, f"exact-{key}-w{w}-n{n}.u8")
+        if os.path.exists(raw):
+            cfg = f.cfg
+            pixels = np.fromfile(raw, dtype=np.uint8).reshape(n, cfg.channels, cfg.height, cfg.width)
+            seconds = json.load(open(raw + ".json"))["seconds_per_image"]
+            imgs = torch.from_numpy(pixels.astype(np.float32)) / 127.5 - 1.0
+            return imgs, class_labels(n, cfg.num_classes), seconds
     torch.manual_seed(seed)
     cfg = f.cfg
     labels = class_labels(n, cfg.num_classes)

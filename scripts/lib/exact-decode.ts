@@ -62,7 +62,11 @@ export function unpatchify(tokens: Float32Array, n: number, s: ImageShape, patch
   return out;
 }
 
-/** Noise z [N,C,H,W] -> the (noisy) image F^-1(z), unguided, by causal decoding. */
+/**
+ * Noise z [N,C,H,W] -> the (noisy) image F^-1(z) by causal decoding. With guidance w != 0
+ * each step's parameters are (1+w)·p(.|class) - w·p(.|null) (TARFlow's classifier-free
+ * guidance): the conditional and unconditional rows run as one batch of 2N.
+ */
 export async function exactInverse(
   session: ort.InferenceSession,
   z: Float32Array,
@@ -70,12 +74,15 @@ export async function exactInverse(
   image: ImageShape,
   dec: Decoding,
   cache: CacheShape,
+  guidance = { w: 0, nullClass: 0 },
 ): Promise<Float32Array> {
   const n = classes.length;
+  const guided = guidance.w !== 0;
+  const rows = guided ? 2 * n : n;
   const { tokens: T, token_dim: D } = dec;
   let s = patchify(z, n, image, dec.patch);
-  const klass = int64(classes);
-  const cacheDims = [cache.layers, n, cache.heads, T, cache.headDim];
+  const klass = int64(guided ? [...classes, ...classes.map(() => guidance.nullClass)] : classes);
+  const cacheDims = [cache.layers, rows, cache.heads, T, cache.headDim];
   const cacheSize = cacheDims.reduce((a, b) => a * b, 1);
   // token index t of the block's order -> canonical index
   const at = (order: string, t: number) => (order === "reversed" ? T - 1 - t : t);
@@ -86,14 +93,15 @@ export async function exactInverse(
       x.set(s.subarray((i * T + at(order, 0)) * D, (i * T + at(order, 0) + 1) * D), (i * T + at(order, 0)) * D);
     let k = float32(new Float32Array(cacheSize), cacheDims);
     let v = float32(new Float32Array(cacheSize), cacheDims);
-    const token = new Float32Array(n * D);
+    const token = new Float32Array(rows * D);
     for (let t = 1; t < T; t++) {
       const prev = at(order, t - 1);
       for (let i = 0; i < n; i++) token.set(x.subarray((i * T + prev) * D, (i * T + prev + 1) * D), i * D);
+      if (guided) token.copyWithin(n * D, 0, n * D);
       const out = await session.run({
         block: int64([b], []),
         position: int64([t - 1], []),
-        token: float32(token, [n, D]),
+        token: float32(token, [rows, D]),
         class: klass,
         k_cache: k,
         v_cache: v,
@@ -106,10 +114,15 @@ export async function exactInverse(
       k = kOut;
       v = vOut;
       const cur = at(order, t);
+      const w = guidance.w;
       for (let i = 0; i < n; i++)
         for (let j = 0; j < D; j++) {
           const idx = (i * T + cur) * D + j;
-          x[idx] = (s[idx] ?? 0) * Math.exp(logScale[i * D + j] ?? 0) + (mu[i * D + j] ?? 0);
+          const c = i * D + j;
+          const u = (n + i) * D + j; // the unconditional row, when guided
+          const m = guided ? (1 + w) * (mu[c] ?? 0) - w * (mu[u] ?? 0) : (mu[c] ?? 0);
+          const ls = guided ? (1 + w) * (logScale[c] ?? 0) - w * (logScale[u] ?? 0) : (logScale[c] ?? 0);
+          x[idx] = (s[idx] ?? 0) * Math.exp(ls) + m;
         }
     }
     s = x;
