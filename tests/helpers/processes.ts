@@ -18,12 +18,20 @@ export interface Running {
 export function startProcess(
   command: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; ready: RegExp; timeoutMs?: number; name: string },
+  options: {
+    env?: NodeJS.ProcessEnv;
+    ready: RegExp;
+    timeoutMs?: number;
+    name: string;
+    /** Its own process group, so a test can clean up children that outlive it (-pid). */
+    detached?: boolean;
+  },
 ): Promise<Running> {
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached === true,
   });
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
