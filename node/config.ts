@@ -1,23 +1,11 @@
 // Node-only settings (listen address, model and data folders) read with the core's
 // ConfigReader, so one run reports every bad variable, core and Node alike.
 
-import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { ConfigReader, readConfig, type Config, type EnvRecord } from "../src/config.js";
+import { PROJECT_ROOT } from "../engine/project-root.js";
 import { readHttpTimeouts, type HttpTimeouts } from "../engine/http/serve.js";
 import { readPoolConfig, readRoutingConfig, type PoolConfig, type RoutingConfig } from "../src/pool/config.js";
-
-/**
- * The project root (the nearest folder with a package.json above this file, so it holds
- * for node/ run by tsx and for dist/node/ alike): defaults are relative to it, not to the
- * working directory.
- */
-export const PROJECT_ROOT = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
-})();
 
 export interface NodeConfig {
   core: Config;
@@ -29,12 +17,38 @@ export interface NodeConfig {
   /** Longest wait for in-flight requests on SIGTERM before exiting anyway. */
   shutdownGraceMs: number;
   http: HttpTimeouts;
+  /** The in-process inference engine (engine/engine.ts). */
+  engine: EngineConfig;
   /** The GPU backend pool; undefined without GPU_BACKEND_URLS. */
   pool: PoolConfig | undefined;
   routing: RoutingConfig;
 }
 
+export interface EngineConfig {
+  /** Inference worker threads (ENGINE_WORKERS). */
+  workers: number;
+  /** onnxruntime threads per session (ENGINE_THREADS): 1 leaves a core to HTTP on 2 cores. */
+  intraOpThreads: number;
+  /** Most images in one model run (ENGINE_MAX_BATCH). */
+  maxBatch: number;
+  /** Longest an image waits for others to fill its batch (ENGINE_MAX_DELAY_MS). */
+  maxDelayMs: number;
+  /** Most images waiting for a worker (ENGINE_MAX_QUEUE); more: 503 with Retry-After. */
+  maxQueue: number;
+}
+
 export const DEFAULT_PORT = 8787;
+
+function readEngineConfig(reader: ConfigReader): EngineConfig {
+  return {
+    workers: reader.int("ENGINE_WORKERS", 1, 1, 64),
+    intraOpThreads: reader.int("ENGINE_THREADS", 1, 1, 256),
+    maxBatch: reader.int("ENGINE_MAX_BATCH", 32, 1, 1024),
+    maxDelayMs: reader.int("ENGINE_MAX_DELAY_MS", 2, 0, 10_000),
+    // A full request (64 images) must always fit in an empty queue.
+    maxQueue: reader.int("ENGINE_MAX_QUEUE", 256, 64, 1_000_000),
+  };
+}
 
 export function parseNodeConfig(env: EnvRecord): NodeConfig {
   const reader = new ConfigReader(env);
@@ -47,6 +61,7 @@ export function parseNodeConfig(env: EnvRecord): NodeConfig {
     dataDir: path.resolve(PROJECT_ROOT, reader.string("DATA_DIR") ?? ".data"),
     shutdownGraceMs: reader.int("SHUTDOWN_GRACE_MS", 10_000, 0, 300_000),
     http: readHttpTimeouts(reader),
+    engine: readEngineConfig(reader),
     pool: readPoolConfig(reader, core.gpuBackendUrls),
     routing: readRoutingConfig(reader),
   };

@@ -8,7 +8,7 @@ import { ConfigError } from "../src/config.js";
 import { createJsonLogger } from "../src/logger.js";
 import { parseNodeConfig } from "./config.js";
 import { createNodeApp } from "./server.js";
-import { exitOnSignals } from "./shutdown.js";
+import { exitOnSignals } from "../engine/http/shutdown.js";
 
 async function main(): Promise<void> {
   let config;
@@ -48,7 +48,12 @@ async function main(): Promise<void> {
   });
 
   // Finish in-flight requests, refuse new ones; exit anyway after the grace period.
-  exitOnSignals(server, { logger, graceMs: config.shutdownGraceMs, onSignal: () => node.pool?.stop() });
+  exitOnSignals(server, {
+    logger,
+    graceMs: config.shutdownGraceMs,
+    onSignal: () => node.pool?.stop(),
+    afterClose: () => node.engine.close(),
+  });
 }
 
 main().catch((err: unknown) => {

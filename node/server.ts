@@ -1,4 +1,5 @@
-// Wires the core to Node: WASM sampler and encoder with node_modules' .wasm, models from MODELS_DIR,
+// Wires the core to Node: the inference engine (worker threads on onnxruntime-node) as the
+// in-process sampler, the WASM encoder with node_modules' .wasm, models from MODELS_DIR,
 // the S3 store when S3_ENDPOINT is set (else a local directory), an in-memory LRU cache.
 
 import type { OpenAPIHono } from "@hono/zod-openapi";
@@ -13,22 +14,26 @@ import { createRoutingPolicy } from "../src/routing/policy.js";
 import { Telemetry } from "../src/telemetry.js";
 import { OrtRuntime } from "../src/onnx/runtime.js";
 import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
-import { WasmSampler } from "../src/onnx/wasm-sampler.js";
 import type { ObjectStore } from "../src/storage/object-store.js";
 import { S3ObjectStore } from "../src/storage/s3.js";
 import type { NodeConfig } from "./config.js";
 import { FsObjectStore } from "./fs-object-store.js";
-import { scanModelsDir } from "./models-dir.js";
+import { InferenceEngine } from "../engine/engine.js";
+import { scanModelsDir } from "../engine/models-dir.js";
+import type { WorkerModel } from "../engine/onnx/protocol.js";
+import { EngineSampler } from "../engine/sampler.js";
+import type { ModelRegistry } from "../src/models/registry.js";
 import { nodeWasmLoading } from "./ort-wasm.js";
 import { nodeOrtWebFiles } from "./ort-web-files.js";
 
 export interface NodeApp {
   app: OpenAPIHono;
-  sampler: WasmSampler;
+  sampler: EngineSampler;
+  engine: InferenceEngine;
   /** The GPU backend pool (GPU_BACKEND_URLS); start() begins its health checks. */
   pool: PoolSampler | undefined;
   store: ObjectStore;
-  /** Creates the ONNX sessions of every edge model (call before listening). */
+  /** Starts the engine's workers with every edge model (call before listening). */
   warmUp(): Promise<void>;
 }
 
@@ -38,10 +43,31 @@ export function createStore(config: NodeConfig): ObjectStore {
   return new FsObjectStore(path.join(config.dataDir, "objects"));
 }
 
+/** The edge models the engine serves, with their verified reverse.onnx bytes. */
+async function engineModels(registry: ModelRegistry): Promise<WorkerModel[]> {
+  const edge = registry.list().filter((m) => m.manifest.placements.includes("edge") && m.hasFile("reverse"));
+  return Promise.all(
+    edge.map(async (m) => ({
+      ref: m.ref,
+      bytes: await m.loadFile("reverse"),
+      image: m.manifest.image,
+      nullClass: m.manifest.null_class,
+    })),
+  );
+}
+
 export async function createNodeApp(config: NodeConfig, logger: Logger): Promise<NodeApp> {
   const { registry, skipped } = await scanModelsDir(config.modelsDir, logger);
   const runtime = new OrtRuntime({ wasm: nodeWasmLoading() });
-  const sampler = new WasmSampler({ runtime });
+  const engine = new InferenceEngine({
+    ...config.engine,
+    models: await engineModels(registry),
+    providers: ["cpu"],
+    retryAfterSeconds: config.routing.retryAfterSeconds,
+    logger,
+    clock: systemClock,
+  });
+  const sampler = new EngineSampler({ engine, timeoutMs: config.core.sampleTimeoutMs });
   const store = createStore(config);
   const cache = config.core.cacheMaxBytes > 0 ? new LruSampleCache(config.core.cacheMaxBytes) : noCache;
   logger.info("models registered", {
@@ -74,5 +100,9 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     logger,
     ortWebFiles: await nodeOrtWebFiles(),
   });
-  return { app, sampler, pool, store, warmUp: () => sampler.warmUp(registry.list()) };
+  const warmUp = async () => {
+    const report = await engine.start();
+    for (const failed of report.failed) logger.error("engine could not load a model", failed);
+  };
+  return { app, sampler, engine, pool, store, warmUp };
 }

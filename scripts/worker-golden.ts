@@ -6,7 +6,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { scanModelsDir } from "../node/models-dir.js";
+import { scanModelsDir } from "../engine/models-dir.js";
 import { nodeWasmLoading } from "../node/ort-wasm.js";
 import { createApp } from "../src/app.js";
 import { noCache } from "../src/cache/sample-cache.js";

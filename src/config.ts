@@ -25,6 +25,8 @@ export interface Config {
   cacheMaxBytes: number;
   /** A sampler batch that takes longer fails with sampler_timeout (SAMPLE_TIMEOUT_MS). */
   sampleTimeoutMs: number;
+  /** Worker: batches the in-isolate WASM sampler computes or queues at once; more get 503 (MAX_COMPUTES_IN_FLIGHT). */
+  maxComputesInFlight: number;
   /** Public base URL of the object store; objects are then linked as `${base}/${key}`. */
   publicBaseUrl: string | undefined;
   logLevel: LogLevel;
@@ -150,6 +152,7 @@ export function readConfig(r: ConfigReader): Config {
     maxImageBytes: r.int("MAX_IMAGE_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     cacheMaxBytes: r.int("CACHE_MAX_BYTES", 64 * 1024 * 1024, 0, 16 * 1024 * 1024 * 1024),
     sampleTimeoutMs: r.int("SAMPLE_TIMEOUT_MS", 30_000, 100, 600_000),
+    maxComputesInFlight: r.int("MAX_COMPUTES_IN_FLIGHT", 4, 1, 1024),
     publicBaseUrl: r.url("PUBLIC_BASE_URL"),
     logLevel: r.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     s3: readS3(r),

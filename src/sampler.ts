@@ -11,6 +11,8 @@ export interface SampleBatch {
   seeds: readonly number[];
   /** Canonical guidance, fed to the model as is. */
   guidance: number;
+  /** Aborted when the caller gives up (deadline): work not yet started is dropped. */
+  signal?: AbortSignal;
 }
 
 export interface SampledImage {

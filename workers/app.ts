@@ -1,9 +1,11 @@
 // Wires the core to Workers: the edge models (bundled, or read from the MODELS bucket), the
 // WASM sampler and encoder on the precompiled .wasm, the SAMPLES bucket as object store and
-// the Cache API as sample cache (writes via waitUntil).
+// the Cache API as sample cache (writes via waitUntil); at most MAX_COMPUTES_IN_FLIGHT
+// batches compute at once, more are answered 503 with Retry-After.
 
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../src/app.js";
+import { BoundedSampler } from "../src/bounded-sampler.js";
 import { CacheApiSampleCache } from "../src/cache/cache-api.js";
 import { noCache } from "../src/cache/sample-cache.js";
 import { systemClock } from "../src/clock.js";
@@ -42,7 +44,8 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
   }
   const registry = bundledRegistry(deps.models, env.MODELS);
   const runtime = new OrtRuntime({ wasm: { kind: "module", module: deps.ortWasm } });
-  const sampler = new WasmSampler({ runtime });
+  // One WASM thread per isolate: a few batches may wait behind the running one, more get 503.
+  const sampler = new BoundedSampler(new WasmSampler({ runtime }), config.maxComputesInFlight, 1);
   const inner = config.cacheMaxBytes > 0 ? new CacheApiSampleCache(deps.cache) : noCache;
   const cache = new DeferredWriteCache(inner, logger);
   const store = new R2ObjectStore(env.SAMPLES, config.publicBaseUrl);

@@ -3,13 +3,13 @@
 
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { PROJECT_ROOT } from "../../node/config.js";
+import { PROJECT_ROOT } from "../../engine/project-root.js";
 import { readHttpTimeouts, type HttpTimeouts } from "../../engine/http/serve.js";
 import { ConfigReader, readS3, type EnvRecord, type S3Config } from "../../src/config.js";
 import { MAX_SEEDS } from "../../src/contract/backend-v1.js";
 import { MIN_SECRET_LENGTH } from "../../src/contract/signing.js";
 import { LOG_LEVELS, type LogLevel } from "../../src/logger.js";
-import { parseProviders, type ExecutionProvider } from "./onnx/providers.js";
+import { parseProviders, type ExecutionProvider } from "../../engine/onnx/providers.js";
 
 export interface BackendConfig {
   port: number;

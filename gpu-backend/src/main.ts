@@ -5,18 +5,17 @@
 import type { AddressInfo } from "node:net";
 import { serveHttp } from "../../engine/http/serve.js";
 import { systemClock } from "../../src/clock.js";
-import { exitOnSignals } from "../../node/shutdown.js";
+import { exitOnSignals } from "../../engine/http/shutdown.js";
 import { ConfigError } from "../../src/config.js";
 import { ReplayGuard } from "../../src/contract/replay.js";
 import { importSigningKey } from "../../src/contract/signing.js";
 import { createJsonLogger, type Logger } from "../../src/logger.js";
 import { S3ObjectStore } from "../../src/storage/s3.js";
-import { Batcher } from "./batching/batcher.js";
+import { InferenceEngine } from "../../engine/engine.js";
 import { parseBackendConfig, type BackendConfig } from "./config.js";
 import { createBackendApp } from "./http/app.js";
 import { loadServedModels, type ServedModel } from "./models.js";
-import type { ReadyMessage } from "./onnx/protocol.js";
-import { WorkerPool } from "./onnx/worker-pool.js";
+import type { ReadyMessage } from "../../engine/onnx/protocol.js";
 import { BackendTelemetry } from "./telemetry.js";
 
 /** Signed requests are small JSON: 64 seeds and a few fields. */
@@ -88,8 +87,8 @@ async function main(): Promise<void> {
     refused: refused.map((r) => r.model),
   });
   const telemetry = new BackendTelemetry();
-  const pool = new WorkerPool({
-    size: config.workers,
+  const engine = new InferenceEngine({
+    workers: config.workers,
     models: models.map((m) => ({
       ref: m.entry.ref,
       bytes: m.reverse,
@@ -98,16 +97,11 @@ async function main(): Promise<void> {
     })),
     providers: config.providers,
     intraOpThreads: config.intraOpThreads,
-    logger,
-    // A worker that frees up starts the next due batch at once (called only after start).
-    onIdle: () => batcher.pump(),
-  });
-  const batcher = new Batcher({
     maxBatch: config.maxBatch,
     maxDelayMs: config.maxDelayMs,
     maxQueue: config.maxQueue,
     retryAfterSeconds: config.retryAfterSeconds,
-    runner: pool,
+    logger,
     clock: systemClock,
     events: {
       depth: (images) => telemetry.queueDepth.set({}, images),
@@ -115,18 +109,18 @@ async function main(): Promise<void> {
       dropped: (images) => telemetry.dropped.inc({}, images),
     },
   });
-  const report = await pool.start();
+  const report = await engine.start();
   const { served, providers } = servedFrom(models, report, config, telemetry, logger);
   const app = createBackendApp({
     models: served,
     providers,
-    batcher,
+    batcher: engine.batcher,
     store: config.s3 === undefined ? undefined : new S3ObjectStore(config.s3),
     telemetry,
     clock: systemClock,
     logger,
     auth: { key: await importSigningKey(config.secret), replay: new ReplayGuard(), maxBodyBytes: MAX_BODY_BYTES },
-    ready: () => pool.idle() + pool.busy() > 0,
+    ready: () => engine.ready(),
   });
 
   const options = { fetch: app.fetch, port: config.port, host: config.host, timeouts: config.http };
@@ -144,7 +138,7 @@ async function main(): Promise<void> {
   });
 
   // In-flight batches finish (their requests are still open), then the workers stop.
-  exitOnSignals(server, { logger, graceMs: config.shutdownGraceMs, afterClose: () => pool.close() });
+  exitOnSignals(server, { logger, graceMs: config.shutdownGraceMs, afterClose: () => engine.close() });
 }
 
 main().catch((err: unknown) => {

@@ -5,7 +5,7 @@
 import type { Logger } from "../../src/logger.js";
 import type { ModelFileKind } from "../../src/models/manifest.js";
 import type { ModelEntry } from "../../src/models/registry.js";
-import { scanModelsDir } from "../../node/models-dir.js";
+import { scanModelsDir } from "../../engine/models-dir.js";
 
 export interface ServedModel {
   entry: ModelEntry;

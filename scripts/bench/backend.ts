@@ -14,7 +14,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { loadServedModels, type ServedModel } from "../../gpu-backend/src/models.js";
-import { parseProviders } from "../../gpu-backend/src/onnx/providers.js";
+import { parseProviders } from "../../engine/onnx/providers.js";
 import { silentLogger } from "../../src/logger.js";
 import { startBackend } from "../../tests/helpers/backend.js";
 import { ROOT } from "../../tests/helpers/fixtures.js";

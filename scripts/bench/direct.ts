@@ -4,8 +4,8 @@
 
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createSession, floatTensor, int64Tensor, runForFloat } from "../../gpu-backend/src/onnx/session.js";
-import type { ExecutionProvider } from "../../gpu-backend/src/onnx/providers.js";
+import { createSession, floatTensor, int64Tensor, runForFloat } from "../../engine/onnx/session.js";
+import type { ExecutionProvider } from "../../engine/onnx/providers.js";
 import type { ModelManifest } from "../../src/models/manifest.js";
 import { fillStandardNormal } from "../../src/noise/gaussian.js";
 import { median } from "./stats.js";

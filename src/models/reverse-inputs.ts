@@ -1,5 +1,6 @@
 // The reverse model's inputs for one batch (docs/MODEL-CONTRACT.md): z from each sample's
-// own seed, the class input and the guidance, shared by the server's and the page's sampler.
+// own seed, the class input and the guidance of each sample: the one definition used by the
+// in-process WASM sampler, the Node inference engine's worker threads and the browser page.
 
 import { fillStandardNormal } from "../noise/gaussian.js";
 
@@ -19,21 +20,31 @@ export interface ReverseInputs {
   guidance: Float32Array;
 }
 
+/** One value for every image, or one per image (a dynamic batch mixes requests). */
+export type PerImage = number | readonly number[];
+
+function perImage(value: PerImage, n: number, name: string): number[] {
+  if (typeof value === "number") return new Array<number>(n).fill(value);
+  if (value.length !== n) throw new RangeError(`${name}: ${value.length} values for ${n} images`);
+  return [...value];
+}
+
 /** Builds the feeds of reverse.onnx: the one definition every runtime uses. */
 export function reverseInputs(
   shape: ImageShape,
   seeds: readonly number[],
-  classInput: number,
-  guidance: number,
+  classInput: PerImage,
+  guidance: PerImage,
 ): ReverseInputs {
   const n = seeds.length;
   const size = shape.channels * shape.height * shape.width;
   const z = new Float32Array(n * size);
+  // Each image's noise comes from its own seed alone (docs/MODEL-CONTRACT.md, "Noise").
   seeds.forEach((seed, i) => fillStandardNormal(z, seed, i * size, size));
   return {
     dims: [n, shape.channels, shape.height, shape.width],
     z,
-    classes: new BigInt64Array(n).fill(BigInt(classInput)),
-    guidance: new Float32Array(n).fill(guidance),
+    classes: BigInt64Array.from(perImage(classInput, n, "classInput"), (c) => BigInt(c)),
+    guidance: Float32Array.from(perImage(guidance, n, "guidance")),
   };
 }

@@ -54,9 +54,18 @@ export class OrtRuntime {
     return session;
   }
 
-  /** Runs a session; runs never overlap (one WASM thread, numThreads = 1). */
-  run(session: ort.InferenceSession, feeds: Feeds): Promise<ort.InferenceSession.OnnxValueMapType> {
-    return queue.run(() => session.run(feeds));
+  /** Runs a session; runs never overlap (one WASM thread, numThreads = 1). Skipped when `signal` aborts first. */
+  run(
+    session: ort.InferenceSession,
+    feeds: Feeds,
+    signal?: AbortSignal,
+  ): Promise<ort.InferenceSession.OnnxValueMapType> {
+    return queue.run(() => session.run(feeds), signal);
+  }
+
+  /** Runs and tasks waiting for the one WASM thread. */
+  get queued(): number {
+    return queue.depth;
   }
 
   tensor(type: "float32", data: Float32Array, dims: readonly number[]): ort.Tensor;

@@ -1,5 +1,10 @@
 // A FIFO queue that runs one task at a time: a single-threaded WASM runtime must not be
-// re-entered by overlapping session creations or runs.
+// re-entered by overlapping session creations or runs. A task whose signal is aborted
+// while it waits is skipped, so a timed-out request's work never runs.
+
+export class CancelledError extends Error {
+  override readonly name = "CancelledError";
+}
 
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
@@ -10,9 +15,13 @@ export class SerialQueue {
     return this.waiting;
   }
 
-  run<T>(task: () => Promise<T>): Promise<T> {
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.waiting += 1;
-    const result = this.tail.then(task).finally(() => {
+    const guarded = () => {
+      if (signal?.aborted === true) throw new CancelledError("cancelled before it started", { cause: signal.reason });
+      return task();
+    };
+    const result = this.tail.then(guarded).finally(() => {
       this.waiting -= 1;
     });
     // The next task waits for this one to settle, whether it resolved or rejected.

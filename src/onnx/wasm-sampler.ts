@@ -57,11 +57,15 @@ export class WasmSampler implements Sampler {
     const { dims } = inputs;
     const n = seeds.length;
     const session = await this.session(model);
-    const outputs = await this.runtime.run(session, {
-      z: this.runtime.tensor("float32", inputs.z, dims),
-      class: this.runtime.tensor("int64", inputs.classes, [n]),
-      guidance: this.runtime.tensor("float32", inputs.guidance, [n]),
-    });
+    const outputs = await this.runtime.run(
+      session,
+      {
+        z: this.runtime.tensor("float32", inputs.z, dims),
+        class: this.runtime.tensor("int64", inputs.classes, [n]),
+        guidance: this.runtime.tensor("float32", inputs.guidance, [n]),
+      },
+      batch.signal,
+    );
     const image = outputs.image;
     if (image === undefined || image.type !== "float32" || image.dims.join() !== dims.join()) {
       throw new ModelContractError(`${model.ref} reverse.onnx returned no float32 image of shape [${dims.join(", ")}]`);

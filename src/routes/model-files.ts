@@ -4,7 +4,7 @@
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError } from "../errors.js";
 import type { ModelEntry } from "../models/registry.js";
-import { IMMUTABLE_CACHE_CONTROL } from "../samples/service.js";
+import { IMMUTABLE_CACHE_CONTROL } from "../samples/http.js";
 import { requireModel, type Services } from "../services.js";
 import { errorResponses } from "./common.js";
 import { staticResponse } from "./static.js";

@@ -5,7 +5,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError } from "../errors.js";
 import { ORT_WEB_FILES, ORT_WEB_PREFIX, isOrtWebFile, type OrtWebFiles } from "../playground/ort-web-files.js";
 import type { StaticAsset } from "../playground/static-asset.js";
-import { IMMUTABLE_CACHE_CONTROL } from "../samples/service.js";
+import { IMMUTABLE_CACHE_CONTROL } from "../samples/http.js";
 import { staticResponse } from "./static.js";
 
 /**

@@ -6,7 +6,8 @@ import { ApiError } from "../errors.js";
 import { resolveClass } from "../models/classes.js";
 import { sampleSeeds } from "../noise/gaussian.js";
 import { pickSeed, resolveGuidance } from "../samples/params.js";
-import { IMMUTABLE_CACHE_CONTROL, PNG_CONTENT_TYPE, type ResolvedSample } from "../samples/service.js";
+import { IMMUTABLE_CACHE_CONTROL, PNG_CONTENT_TYPE } from "../samples/http.js";
+import type { ResolvedSample } from "../samples/service.js";
 import { samplePath } from "../samples/urls.js";
 import {
   SampleRequestSchema,

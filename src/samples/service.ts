@@ -13,10 +13,8 @@ import type { ModelEntry } from "../models/registry.js";
 import { pickSampler, type ChooseSampler, type SampledImage, type Sampler } from "../sampler.js";
 import type { ObjectStore } from "../storage/object-store.js";
 import type { Telemetry } from "../telemetry.js";
+import { IMMUTABLE_CACHE_CONTROL, PNG_CONTENT_TYPE } from "./http.js";
 import { withTimeout } from "../timeout.js";
-
-export const PNG_CONTENT_TYPE = "image/png";
-export const IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable";
 
 export type SampleSource = "cache" | "store" | "computed";
 
@@ -146,11 +144,17 @@ export class SampleService {
     const labels = { sampler: sampler.name, model: model.manifest.id };
     const started = this.deps.clock.monotonic();
     const classInput = target.classIndex ?? model.manifest.null_class;
+    // Aborted at the deadline: the sampler drops whatever of this batch has not started, so
+    // a timed-out request leaves no queued work behind for its retries to stack up on.
+    const cancel = new AbortController();
     try {
       const images = await withTimeout(
-        sampler.sample({ model, classInput, seeds, guidance: target.guidance }),
+        sampler.sample({ model, classInput, seeds, guidance: target.guidance, signal: cancel.signal }),
         this.deps.sampleTimeoutMs,
-        () => new ApiError("sampler_timeout", `sampling took longer than ${this.deps.sampleTimeoutMs} ms`),
+        () => {
+          cancel.abort();
+          return new ApiError("sampler_timeout", `sampling took longer than ${this.deps.sampleTimeoutMs} ms`);
+        },
       );
       if (images.length !== seeds.length || images.some((img, i) => img.seed !== seeds[i])) {
         throw new Error(`sampler ${sampler.name} returned images that do not match the seeds`);

@@ -3,7 +3,7 @@
 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { scanModelsDir } from "../../node/models-dir.js";
+import { scanModelsDir } from "../../engine/models-dir.js";
 import { createApp, type AppDeps } from "../../src/app.js";
 import { LruSampleCache } from "../../src/cache/lru.js";
 import { parseConfig } from "../../src/config.js";

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { nodeWasmLoading } from "../../node/ort-wasm.js";
 import { fromBase64 } from "../../src/bytes.js";
 import { GenerateResponseSchema } from "../../src/contract/backend-v1.js";
-import { scanModelsDir } from "../../node/models-dir.js";
+import { scanModelsDir } from "../../engine/models-dir.js";
 import { silentLogger } from "../../src/logger.js";
 import type { ModelEntry, ModelRegistry } from "../../src/models/registry.js";
 import { OrtRuntime } from "../../src/onnx/runtime.js";
@@ -239,7 +239,7 @@ describe("a router over two backends", () => {
     const edge = await post({ model: "tiny-biflow", n: 2, seed: 77_000 });
     expect(edge.status).toBe(200);
     const metrics = await routerMetrics();
-    expect(metrics).toMatch(/biflow_sampler_calls_total\{sampler="wasm",model="tiny-biflow",outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(/biflow_sampler_calls_total\{sampler="engine",model="tiny-biflow",outcome="ok"\} [1-9]/);
     const gpuOnly = await post({ model: "slow-biflow", n: 1, seed: 1 });
     expect(gpuOnly.status).toBe(503);
     expect(gpuOnly.headers.get("retry-after")).toBe("4");

@@ -81,7 +81,7 @@ describe("a router whose secret the backend rejects", () => {
       ok: false,
       detail: `0/1 backends up: ${host()} unusable: the backend refused the router's signature (401: the request's signature does not match): BACKEND_SECRET differs from the backend's`,
     });
-    expect(body.checks["sampler:wasm"]?.ok).toBe(true);
+    expect(body.checks["sampler:engine"]?.ok).toBe(true);
   });
 
   it("samples edge models on WASM and answers 503 sampler_unavailable with Retry-After for GPU-only ones", async () => {
@@ -92,7 +92,7 @@ describe("a router whose secret the backend rejects", () => {
     expect(gpuOnly.headers.get("retry-after")).toBe("7");
     expect((gpuOnly.json as { error: { type: string } }).error.type).toBe("sampler_unavailable");
     const metrics = await (await fetch(`${router.url}/metrics`)).text();
-    expect(metrics).toMatch(/biflow_sampler_calls_total\{sampler="wasm",model="tiny-biflow",outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(/biflow_sampler_calls_total\{sampler="engine",model="tiny-biflow",outcome="ok"\} [1-9]/);
     // No request was ever sent to the backend that refuses us.
     expect(metrics).not.toMatch(/biflow_pool_attempts_total\{/);
   });

@@ -55,7 +55,7 @@ describe("router + s3rver", () => {
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { checks: Record<string, { ok: boolean; detail: string }> };
     expect(body.checks.store?.detail).toContain(`bucket ${bucket} reachable`);
-    expect(body.checks["sampler:wasm"]?.detail).toMatch(/onnxruntime-web ready, 2 session/);
+    expect(body.checks["sampler:engine"]?.detail).toMatch(/onnxruntime-node engine: 1 worker\(s\) up, 2 model\(s\)/);
   });
 
   it("stores each sample under its derived key; its URL returns the same valid PNG", async () => {

@@ -3,7 +3,8 @@
 
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PORT, PROJECT_ROOT, parseNodeConfig } from "../../node/config.js";
+import { PROJECT_ROOT } from "../../engine/project-root.js";
+import { DEFAULT_PORT, parseNodeConfig } from "../../node/config.js";
 import { ConfigError, parseConfig } from "../../src/config.js";
 
 describe("parseConfig", () => {
@@ -13,6 +14,7 @@ describe("parseConfig", () => {
       maxImageBytes: 1048576,
       cacheMaxBytes: 64 * 1024 * 1024,
       sampleTimeoutMs: 30000,
+      maxComputesInFlight: 4,
       publicBaseUrl: undefined,
       logLevel: "info",
       s3: undefined,

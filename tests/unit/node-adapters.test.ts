@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FsObjectStore } from "../../node/fs-object-store.js";
-import { scanModelsDir } from "../../node/models-dir.js";
+import { scanModelsDir } from "../../engine/models-dir.js";
 import { silentLogger } from "../../src/logger.js";
 import { FIXTURE_MODELS_DIR } from "../helpers/fixtures.js";
 

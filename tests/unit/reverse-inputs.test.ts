@@ -16,4 +16,13 @@ describe("reverseInputs", () => {
     expect([...inputs.classes]).toEqual([2n, 2n, 2n]);
     expect([...inputs.guidance]).toEqual([1.5, 1.5, 1.5]);
   });
+
+  it("takes a class and a guidance per image, as a dynamic batch mixing requests needs", () => {
+    const shape = { channels: 1, height: 2, width: 2 };
+    const inputs = reverseInputs(shape, [5, 6], [3, 10], [0, 2.5]);
+    expect(inputs.z.subarray(4)).toEqual(standardNormal(6, 4));
+    expect([...inputs.classes]).toEqual([3n, 10n]);
+    expect([...inputs.guidance]).toEqual([0, 2.5]);
+    expect(() => reverseInputs(shape, [5, 6], [3], 1)).toThrow(/1 values for 2 images/);
+  });
 });

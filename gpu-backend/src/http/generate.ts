@@ -8,9 +8,9 @@ import { CONTRACT_VERSION, type GenerateRequest, type GenerateResponse } from ".
 import { ApiError, invalidParam } from "../../../src/errors.js";
 import { sampleKey } from "../../../src/keys.js";
 import { resolveGuidance } from "../../../src/samples/params.js";
-import { IMMUTABLE_CACHE_CONTROL, PNG_CONTENT_TYPE } from "../../../src/samples/service.js";
+import { IMMUTABLE_CACHE_CONTROL, PNG_CONTENT_TYPE } from "../../../src/samples/http.js";
 import type { ObjectStore } from "../../../src/storage/object-store.js";
-import type { Batcher } from "../batching/batcher.js";
+import type { Batcher } from "../../../engine/batching/batcher.js";
 import type { ServedModel } from "../models.js";
 import type { BackendTelemetry } from "../telemetry.js";
 

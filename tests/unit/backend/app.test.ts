@@ -3,7 +3,7 @@
 // model checks answer 400/404/413, and a good request stores or returns its PNGs.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { Batcher } from "../../../gpu-backend/src/batching/batcher.js";
+import { Batcher } from "../../../engine/batching/batcher.js";
 import { createBackendApp } from "../../../gpu-backend/src/http/app.js";
 import type { ServedModel } from "../../../gpu-backend/src/models.js";
 import { BackendTelemetry } from "../../../gpu-backend/src/telemetry.js";
@@ -16,7 +16,7 @@ import { silentLogger } from "../../../src/logger.js";
 import { MemoryObjectStore } from "../../../src/storage/memory.js";
 import { BACKEND_SECRET, generateBody, metricValue, signedInit } from "../../helpers/backend.js";
 import { fixtureRegistry } from "../../helpers/fixtures.js";
-import { FakeRunner } from "./fake-runner.js";
+import { FakeRunner } from "../engine/fake-runner.js";
 
 let served: Map<string, ServedModel>;
 beforeAll(async () => {

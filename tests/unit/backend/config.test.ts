@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import { parseBackendConfig } from "../../../gpu-backend/src/config.js";
-import { fallbackChain, fromOrtName, parseProviders } from "../../../gpu-backend/src/onnx/providers.js";
-import { countProviderNodes, dominantProvider } from "../../../gpu-backend/src/onnx/session.js";
+import { fallbackChain, fromOrtName, parseProviders } from "../../../engine/onnx/providers.js";
+import { countProviderNodes, dominantProvider } from "../../../engine/onnx/session.js";
 import { ConfigError } from "../../../src/config.js";
 
 const SECRET = "b".repeat(32);

@@ -2,7 +2,7 @@
 // refuse new connections, let in-flight requests finish, exit anyway after a grace period.
 
 import type { ServerType } from "@hono/node-server";
-import type { Logger } from "../src/logger.js";
+import type { Logger } from "../../src/logger.js";
 
 export interface ShutdownOptions {
   logger: Logger;

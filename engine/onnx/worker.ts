@@ -4,9 +4,9 @@
 
 import { parentPort } from "node:worker_threads";
 import { deflateSync } from "node:zlib";
-import { fillStandardNormal } from "../../../src/noise/gaussian.js";
-import { encodePng, type Deflate } from "../../../src/png/encode.js";
-import { tensorImageToRaster } from "../../../src/png/tensor.js";
+import { reverseInputs } from "../../src/models/reverse-inputs.js";
+import { encodePng, type Deflate } from "../../src/png/encode.js";
+import { tensorImageToRaster } from "../../src/png/tensor.js";
 import type { FromWorker, InitMessage, RunMessage, SessionReport, ToWorker, WorkerModel } from "./protocol.js";
 import { createSession, floatTensor, int64Tensor, runForFloat, type Feeds, type Session } from "./session.js";
 
@@ -26,22 +26,14 @@ function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 /** reverse.onnx feeds for a batch whose images may differ in class and guidance. */
 function feeds(model: WorkerModel, seeds: readonly number[], classes: readonly number[], guidance: readonly number[]) {
-  const { channels, height, width } = model.image;
+  const inputs = reverseInputs(model.image, seeds, classes, guidance);
   const n = seeds.length;
-  const size = channels * height * width;
-  const z = new Float32Array(n * size);
-  // Each image's noise comes from its own seed alone (docs/MODEL-CONTRACT.md, "Noise").
-  seeds.forEach((seed, i) => fillStandardNormal(z, seed, i * size, size));
-  const dims = [n, channels, height, width];
-  const inputs: Feeds = {
-    z: floatTensor(z, dims),
-    class: int64Tensor(
-      BigInt64Array.from(classes, (c) => BigInt(c)),
-      [n],
-    ),
-    guidance: floatTensor(Float32Array.from(guidance), [n]),
+  const feeds: Feeds = {
+    z: floatTensor(inputs.z, inputs.dims),
+    class: int64Tensor(inputs.classes, [n]),
+    guidance: floatTensor(inputs.guidance, [n]),
   };
-  return { inputs, dims };
+  return { inputs: feeds, dims: [...inputs.dims] };
 }
 
 async function init(message: InitMessage): Promise<void> {

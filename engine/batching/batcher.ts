@@ -2,8 +2,8 @@
 // the oldest has waited MAX_DELAY_MS, then run as one batch on an idle worker and are split
 // back. The queue is bounded (overloaded -> 503) and a request's deadline drops its work.
 
-import type { Clock } from "../../../src/clock.js";
-import { ApiError } from "../../../src/errors.js";
+import type { Clock } from "../../src/clock.js";
+import { ApiError } from "../../src/errors.js";
 import type { BatchOutput, BatchRunner } from "../onnx/worker-pool.js";
 
 export interface JobSpec {
@@ -14,6 +14,8 @@ export interface JobSpec {
   guidance: number;
   /** Budget from submission: images not started by then are dropped, the job fails (504). */
   timeoutMs: number;
+  /** Aborting drops the job's images that have not started (the caller gave up on it). */
+  signal?: AbortSignal;
 }
 
 export interface JobResult {
@@ -90,14 +92,16 @@ export class Batcher {
     const n = spec.seeds.length;
     if (this.waiting + n > this.options.maxQueue) {
       return Promise.reject(
-        new ApiError("overloaded", `the backend queue is full (${this.waiting} images waiting)`, {
+        new ApiError("overloaded", `the inference queue is full (${this.waiting} images waiting)`, {
           headers: { "retry-after": String(this.options.retryAfterSeconds) },
         }),
       );
     }
+    if (spec.signal?.aborted === true) return Promise.reject(this.abortError(spec));
     return new Promise<JobResult>((resolve, reject) => {
       const job = new Job(spec, this.options.clock.monotonic(), resolve, reject);
       job.timer = setTimeout(() => this.expire(job), spec.timeoutMs);
+      spec.signal?.addEventListener("abort", () => this.expire(job, this.abortError(spec)), { once: true });
       const queue = this.queues.get(spec.ref) ?? [];
       queue.push({ job, start: 0, count: n });
       this.queues.set(spec.ref, queue);
@@ -229,8 +233,14 @@ export class Batcher {
     for (const job of late) this.expire(job);
   }
 
-  /** The deadline passed: drop what still waits (it will never be computed) and fail the job. */
-  private expire(job: Job): void {
+  private abortError(spec: JobSpec): ApiError {
+    return new ApiError("deadline_exceeded", "the request was cancelled before it completed", {
+      cause: spec.signal?.reason,
+    });
+  }
+
+  /** The deadline passed (or the caller aborted): drop what still waits and fail the job. */
+  private expire(job: Job, error?: ApiError): void {
     if (job.done) return;
     let dropped = 0;
     for (const [ref, queue] of this.queues) {
@@ -245,10 +255,11 @@ export class Batcher {
     }
     this.finish(
       job,
-      new ApiError(
-        "deadline_exceeded",
-        `the request's deadline of ${job.spec.timeoutMs} ms passed before it completed`,
-      ),
+      error ??
+        new ApiError(
+          "deadline_exceeded",
+          `the request's deadline of ${job.spec.timeoutMs} ms passed before it completed`,
+        ),
     );
   }
 

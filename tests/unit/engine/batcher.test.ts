@@ -3,7 +3,7 @@
 // Retry-After) and a passed deadline drops queued images before they are computed.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Batcher, type BatcherOptions, type JobSpec } from "../../../gpu-backend/src/batching/batcher.js";
+import { Batcher, type BatcherOptions, type JobSpec } from "../../../engine/batching/batcher.js";
 import { ApiError } from "../../../src/errors.js";
 import { FakeRunner } from "./fake-runner.js";
 
@@ -150,5 +150,28 @@ describe("Batcher", () => {
     expect(((await a) as ApiError).type).toBe("internal");
     runner.finish();
     expect((await b).pngs).toHaveLength(1);
+  });
+
+  it("drops a job's queued images when its signal aborts, and refuses an already aborted one", async () => {
+    const { batcher, runner, events } = setup({ maxDelayMs: 0 });
+    const running = batcher.submit(job([1]));
+    const cancel = new AbortController();
+    const queued = batcher.submit(job([2, 3], { signal: cancel.signal }));
+    const outcome = queued.then(
+      () => "resolved",
+      (e: unknown) => (e instanceof ApiError ? e.type : "other"),
+    );
+    expect(batcher.depth).toBe(2);
+    cancel.abort();
+    expect(await outcome).toBe("deadline_exceeded");
+    expect([batcher.depth, events.dropped]).toEqual([0, 2]);
+    runner.finish();
+    await running;
+    await vi.advanceTimersByTimeAsync(100);
+    // Only the first job ever ran: the cancelled one never reached a worker.
+    expect(runner.batches.map((b) => b.seeds)).toEqual([[1]]);
+    await expect(batcher.submit(job([4], { signal: cancel.signal }))).rejects.toMatchObject({
+      type: "deadline_exceeded",
+    });
   });
 });

@@ -2,7 +2,7 @@
 // models, hand each an idle batch at a time, and replace one that dies (its batch fails).
 
 import type { Worker } from "node:worker_threads";
-import type { Logger } from "../../../src/logger.js";
+import type { Logger } from "../../src/logger.js";
 import type { ExecutionProvider } from "./providers.js";
 import type { FromWorker, ReadyMessage, RunMessage, WorkerModel } from "./protocol.js";
 import { spawnWorker } from "./spawn.js";

@@ -1,7 +1,7 @@
 // A BatchRunner whose batches complete only when the test says so, recording each batch,
 // so the batcher's decisions (what ran together, when) can be checked exactly.
 
-import type { BatchOutput, BatchRun, BatchRunner } from "../../../gpu-backend/src/onnx/worker-pool.js";
+import type { BatchOutput, BatchRun, BatchRunner } from "../../../engine/onnx/worker-pool.js";
 
 export class FakeRunner implements BatchRunner {
   readonly batches: BatchRun[] = [];

@@ -1,7 +1,7 @@
 // Messages between the backend's main thread and its inference worker threads: model bytes
 // in at start, then one batch per run message, PNGs (transferred, not copied) back.
 
-import type { ModelManifest } from "../../../src/models/manifest.js";
+import type { ModelManifest } from "../../src/models/manifest.js";
 import type { ExecutionProvider } from "./providers.js";
 
 export interface WorkerModel {

@@ -1,0 +1,49 @@
+// A sampler with a bound on the batches it computes at once: the Worker's single isolate
+// runs one WASM thread, so past the bound a request is refused with 503 + Retry-After at
+// once instead of waiting behind work it would time out on.
+
+import { ApiError } from "./errors.js";
+import type { ModelEntry } from "./models/registry.js";
+import type { SampleBatch, SampledImage, Sampler, SamplerHealth } from "./sampler.js";
+
+export class BoundedSampler implements Sampler {
+  private inFlight = 0;
+
+  constructor(
+    private readonly inner: Sampler,
+    /** Batches computing or queued at once (MAX_COMPUTES_IN_FLIGHT). */
+    private readonly maxInFlight: number,
+    private readonly retryAfterSeconds: number,
+  ) {}
+
+  get name(): string {
+    return this.inner.name;
+  }
+
+  /** Batches computing or waiting now. */
+  get active(): number {
+    return this.inFlight;
+  }
+
+  accepts(model: ModelEntry, count: number): boolean {
+    return this.inner.accepts(model, count);
+  }
+
+  async sample(batch: SampleBatch): Promise<SampledImage[]> {
+    if (this.inFlight >= this.maxInFlight) {
+      throw new ApiError("overloaded", `${this.inFlight} computations are in flight; try again shortly`, {
+        headers: { "retry-after": String(this.retryAfterSeconds) },
+      });
+    }
+    this.inFlight += 1;
+    try {
+      return await this.inner.sample(batch);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  health(): Promise<SamplerHealth> {
+    return this.inner.health();
+  }
+}

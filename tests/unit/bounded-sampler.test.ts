@@ -1,0 +1,46 @@
+// The Worker's bound on computations in flight (src/bounded-sampler.ts): past the bound a
+// request for an uncached sample gets 503 overloaded with Retry-After at once, while cached
+// samples are still served; a timed-out batch's signal is aborted so queued work is dropped.
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { BoundedSampler } from "../../src/bounded-sampler.js";
+import { FakeSampler, makeTestApp } from "../helpers/fixtures.js";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("BoundedSampler in the app", () => {
+  it("answers 503 + Retry-After beyond the bound and serves cache hits meanwhile", async () => {
+    const inner = new FakeSampler();
+    const bounded = new BoundedSampler(inner, 2, 3);
+    const t = await makeTestApp({ samplers: [bounded] });
+    const cached = await t.app.request("/v1/samples/tiny-biflow/coat/1.png?guidance=1.00");
+    expect(cached.status).toBe(200);
+    let release = () => undefined as void;
+    inner.gate = new Promise<void>((resolve) => (release = resolve));
+    const held = [10, 11].map((seed) =>
+      Promise.resolve(t.app.request(`/v1/samples/tiny-biflow/coat/${seed}.png?guidance=1.00`)),
+    );
+    await vi.waitFor(() => expect(bounded.active).toBe(2));
+    const refused = await t.app.request("/v1/samples/tiny-biflow/coat/12.png?guidance=1.00");
+    expect([refused.status, refused.headers.get("retry-after")]).toEqual([503, "3"]);
+    expect(((await refused.json()) as { error: { type: string } }).error.type).toBe("overloaded");
+    const hit = await t.app.request("/v1/samples/tiny-biflow/coat/1.png?guidance=1.00");
+    expect([hit.status, hit.headers.get("x-sample-source")]).toEqual([200, "cache"]);
+    release();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
+    expect(bounded.active).toBe(0);
+  });
+
+  it("aborts the batch's signal when the request times out", async () => {
+    vi.useFakeTimers();
+    const inner = new FakeSampler();
+    inner.gate = new Promise<void>(() => undefined);
+    const t = await makeTestApp({ samplers: [inner] }, { SAMPLE_TIMEOUT_MS: "1000" });
+    const pending = t.app.request("/v1/samples/tiny-biflow/coat/5.png?guidance=1.00");
+    await vi.advanceTimersByTimeAsync(1000);
+    expect((await pending).status).toBe(504);
+    expect(inner.batches[0]?.signal?.aborted).toBe(true);
+  });
+});
