@@ -2,10 +2,11 @@
 // ConfigReader, so one run reports every bad variable, core and Node alike.
 
 import path from "node:path";
-import { ConfigReader, readConfig, type Config, type EnvRecord } from "../src/config.js";
+import { ConfigReader, type Config, type EnvRecord } from "../src/config.js";
 import { PROJECT_ROOT } from "../engine/project-root.js";
 import { readHttpTimeouts, type HttpTimeouts } from "../engine/http/serve.js";
-import { readPoolConfig, readRoutingConfig, type PoolConfig, type RoutingConfig } from "../src/pool/config.js";
+import type { PoolConfig, RoutingConfig } from "../src/pool/config.js";
+import { readRouterConfig } from "../src/router-config.js";
 
 export interface NodeConfig {
   core: Config;
@@ -52,7 +53,7 @@ function readEngineConfig(reader: ConfigReader): EngineConfig {
 
 export function parseNodeConfig(env: EnvRecord): NodeConfig {
   const reader = new ConfigReader(env);
-  const core = readConfig(reader);
+  const { core, pool, routing } = readRouterConfig(reader);
   const config: NodeConfig = {
     core,
     port: reader.int("PORT", DEFAULT_PORT, 0, 65535),
@@ -62,8 +63,8 @@ export function parseNodeConfig(env: EnvRecord): NodeConfig {
     shutdownGraceMs: reader.int("SHUTDOWN_GRACE_MS", 10_000, 0, 300_000),
     http: readHttpTimeouts(reader),
     engine: readEngineConfig(reader),
-    pool: readPoolConfig(reader, core.gpuBackendUrls),
-    routing: readRoutingConfig(reader),
+    pool,
+    routing,
   };
   reader.finish();
   return config;

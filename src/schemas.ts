@@ -122,6 +122,10 @@ export const SampleItemSchema = z.object({
   key: z.string().openapi({ description: "Object key in the store." }),
   object_url: z.string().optional().openapi({ description: "Direct store URL (public or presigned), if configured." }),
   source: z.enum(["cache", "store", "computed"]),
+  sampler: z.string().nullable().openapi({
+    description:
+      'The sampler that computed it for this response ("wasm": in the router; "gpu-pool": a GPU backend); null when it came from the cache or the store.',
+  }),
 });
 
 export const SampleResponseSchema = z

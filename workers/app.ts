@@ -1,7 +1,8 @@
 // Wires the core to Workers: the edge models (bundled, or read from the MODELS bucket), the
-// WASM sampler and encoder on the precompiled .wasm, the SAMPLES bucket as object store and
-// the Cache API as sample cache (writes via waitUntil); at most MAX_COMPUTES_IN_FLIGHT
-// batches compute at once, more are answered 503 with Retry-After.
+// WASM sampler and encoder on the precompiled .wasm, the GPU backend pool (health from the
+// GpuPool Durable Object), the SAMPLES bucket as object store and the Cache API as sample
+// cache (writes via waitUntil); at most MAX_COMPUTES_IN_FLIGHT batches compute at once on
+// WASM, more are answered 503 with Retry-After.
 
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../src/app.js";
@@ -9,15 +10,21 @@ import { BoundedSampler } from "../src/bounded-sampler.js";
 import { CacheApiSampleCache } from "../src/cache/cache-api.js";
 import { noCache } from "../src/cache/sample-cache.js";
 import { systemClock } from "../src/clock.js";
-import { parseConfig } from "../src/config.js";
+import { ConfigReader } from "../src/config.js";
 import { createJsonLogger } from "../src/logger.js";
 import { OrtRuntime } from "../src/onnx/runtime.js";
 import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
 import { WasmSampler } from "../src/onnx/wasm-sampler.js";
+import { readSnapshotConfig } from "../src/pool/config.js";
+import type { SnapshotPool } from "../src/pool/snapshot-pool.js";
+import { readRouterConfig } from "../src/router-config.js";
+import { createRoutingPolicy } from "../src/routing/policy.js";
 import { R2ObjectStore } from "../src/storage/r2.js";
+import { Telemetry } from "../src/telemetry.js";
 import { bundledRegistry, type BundledModel } from "./bundled-models.js";
 import { DeferredWriteCache } from "./deferred-cache.js";
 import { stringVars, type Env } from "./env.js";
+import { createEdgePool } from "./pool/edge-pool.js";
 
 export interface EdgeDeps {
   /** onnxruntime-web's .wasm, compiled by wrangler (see workers/index.ts). */
@@ -31,17 +38,29 @@ export interface EdgeApp {
   app: OpenAPIHono;
   /** Pending Cache API writes; the entry hands flush() to ctx.waitUntil. */
   cache: DeferredWriteCache;
+  /** The GPU backend pool (GPU_BACKEND_URLS): prepare() before routing, pending() to waitUntil. */
+  pool: SnapshotPool | undefined;
 }
 
 /** The core app over this isolate's bindings; throws ConfigError on bad vars. */
 export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
-  const config = parseConfig(stringVars(env));
+  const reader = new ConfigReader(stringVars(env));
+  const { core: config, pool: poolConfig, routing } = readRouterConfig(reader);
+  const snapshot = readSnapshotConfig(reader);
+  reader.finish();
   const logger = createJsonLogger({ level: config.logLevel, clock: systemClock, write: (line) => console.log(line) });
-  if (config.gpuBackendUrls.length > 0) {
-    logger.warn("GPU_BACKEND_URLS is ignored in the Worker: it samples edge models only", {
-      count: config.gpuBackendUrls.length,
-    });
-  }
+  const telemetry = new Telemetry();
+  const pool =
+    poolConfig === undefined
+      ? undefined
+      : createEdgePool(env, {
+          config: poolConfig,
+          snapshot,
+          deadlineMs: config.sampleTimeoutMs,
+          registry: telemetry.registry,
+          clock: systemClock,
+          logger,
+        });
   const registry = bundledRegistry(deps.models, env.MODELS);
   const runtime = new OrtRuntime({ wasm: { kind: "module", module: deps.ortWasm } });
   // One WASM thread per isolate: a few batches may wait behind the running one, more get 503.
@@ -52,12 +71,15 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
   const app = createApp({
     config,
     registry,
-    samplers: [sampler],
+    samplers: pool === undefined ? [sampler] : [pool.sampler, sampler],
+    choose: createRoutingPolicy({ edge: sampler, gpu: pool?.sampler }, routing),
+    retryAfterSeconds: routing.retryAfterSeconds,
+    telemetry,
     encoders: [new WasmEncoder(runtime)],
     store,
     cache,
     clock: systemClock,
     logger,
   });
-  return { app, cache };
+  return { app, cache, pool };
 }

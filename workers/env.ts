@@ -1,7 +1,9 @@
 // The Worker's bindings as declared in wrangler.toml: the R2 buckets (sample PNGs, large
-// model files) and the string vars/secrets the core's configuration reads (src/config.ts).
+// model files), the GPU pool's Durable Object and the string vars/secrets the core's
+// configuration reads (src/config.ts, src/pool/config.ts).
 
 import type { EnvRecord } from "../src/config.js";
+import type { GpuPool } from "./pool/gpu-pool-object.js";
 
 export interface Env {
   /** R2 bucket holding sample PNGs under their derived keys (wrangler.toml [[r2_buckets]]). */
@@ -13,11 +15,12 @@ export interface Env {
   LOG_LEVEL?: string;
   MAX_BODY_BYTES?: string;
   SAMPLE_TIMEOUT_MS?: string;
-  /**
-   * Node's GPU backend pool. The Worker samples edge models only: the pool's health checks run
-   * on a timer between requests, which workerd does not do; set, it is validated and logged.
-   */
+  /** The Durable Object that owns the GPU pool's health (wrangler.toml [[durable_objects.bindings]]). */
+  GPU_POOL: DurableObjectNamespace<GpuPool>;
+  /** GPU backend base URLs, comma-separated; with them, batches the edge should not run go there. */
   GPU_BACKEND_URLS?: string;
+  /** Secret (`wrangler secret put BACKEND_SECRET`): signs requests to the backends. */
+  BACKEND_SECRET?: string;
 }
 
 /**

@@ -1,42 +1,11 @@
-// The Cloudflare Worker entry: binds env (R2 buckets SAMPLES and MODELS, vars, secrets) to the
-// same core app Node serves, built once per isolate; Cache API writes finish in ctx.waitUntil.
+// The Cloudflare Worker entry: the fetch handler over the bundled models, and the GpuPool
+// Durable Object class that wrangler.toml binds as GPU_POOL (it must be exported here).
 
-import { Hono } from "hono";
-import ortWasm from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
-import { ConfigError } from "../src/config.js";
-import { ApiError, errorResponse } from "../src/errors.js";
-import { createEdgeApp, type EdgeApp } from "./app.js";
 import type { Env } from "./env.js";
+import { createWorker } from "./handler.js";
 import { bundledModels } from "./models.generated.js";
 
 export type { Env } from "./env.js";
+export { GpuPool } from "./pool/gpu-pool-object.js";
 
-/** One core app per isolate (its sessions, coalescer and metrics live as long as it does). */
-let edge: { env: Env; app: EdgeApp } | undefined;
-
-function edgeApp(env: Env): EdgeApp {
-  if (edge?.env !== env)
-    edge = { env, app: createEdgeApp(env, { ortWasm, models: bundledModels, cache: caches.default }) };
-  return edge.app;
-}
-
-const worker = new Hono<{ Bindings: Env }>();
-
-worker.all("*", async (c) => {
-  const { app, cache } = edgeApp(c.env);
-  const response = await app.fetch(c.req.raw, c.env, c.executionCtx);
-  c.executionCtx.waitUntil(cache.flush());
-  return response;
-});
-
-worker.onError((err) => {
-  // Only reached when the core app cannot be built (the core maps its own errors). Bad vars
-  // are an operator fault: the problems go to the log, the client gets a bland 500.
-  const fields = err instanceof ConfigError ? { problems: err.problems } : { error: { name: err.name } };
-  console.error(
-    JSON.stringify({ time: new Date().toISOString(), level: "error", message: "worker setup failed", ...fields }),
-  );
-  return errorResponse(new ApiError("internal", "internal error", { cause: err }));
-});
-
-export default worker satisfies ExportedHandler<Env>;
+export default createWorker(bundledModels) satisfies ExportedHandler<Env>;

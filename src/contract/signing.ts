@@ -44,7 +44,9 @@ export function importSigningKey(secret: string): Promise<CryptoKey> {
 
 async function canonical(parts: SignedParts, timestamp: number, nonce: string): Promise<Uint8Array<ArrayBuffer>> {
   const bodyHash = await sha256Hex(parts.body);
-  return utf8.encode([CONTEXT, parts.method.toUpperCase(), parts.path, String(timestamp), nonce, bodyHash].join("\n"));
+  const text = [CONTEXT, parts.method.toUpperCase(), parts.path, String(timestamp), nonce, bodyHash].join("\n");
+  // Workers' types give encode() an ArrayBufferLike; crypto.subtle wants an ArrayBuffer view.
+  return new Uint8Array(utf8.encode(text));
 }
 
 function randomNonce(): string {

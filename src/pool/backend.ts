@@ -29,6 +29,21 @@ export interface BackendDeps {
   breakerOpenMs: number;
 }
 
+/** What the pool's health owner (a timer on Node, a Durable Object on Workers) says of a backend. */
+export interface BackendHealth {
+  url: string;
+  /** Its last signed probe passed. */
+  up: boolean;
+  /** When that probe started (Unix ms): a snapshot older than a local failure does not revive it. */
+  probedAt: number;
+  /** `id@version` of every model it serves. */
+  models: string[];
+  /** The breaker as the owner sees it, over the outcomes every isolate reported. */
+  breaker: BreakerState;
+  /** Requests in flight on it from the other isolates that reported them. */
+  outstanding: number;
+}
+
 export type AttemptResult =
   { ok: true; response: GenerateResponse } | { ok: false; outcome: AttemptOutcome; retryable: boolean; detail: string };
 
@@ -43,6 +58,13 @@ export class Backend {
   up = false;
   /** Why it is not up (from the last probe or a refused request); undefined while up. */
   problem: { cause: ProbeCause; detail: string } | undefined;
+  /** Requests other isolates have in flight here (from the owner's snapshot; 0 on Node). */
+  private remoteOutstanding = 0;
+  /** The owner's breaker is open: other isolates saw it fail (never set on Node). */
+  private remoteOpen = false;
+  /** When a failed request last marked it unusable (Unix ms). */
+  private downAt = 0;
+  private probedAt = 0;
   private models = new Set<string>();
   private readonly breaker: CircuitBreaker;
 
@@ -59,13 +81,52 @@ export class Backend {
     return this.models.has(ref);
   }
 
-  /** Up, serving the model, and its breaker lets a request through now. */
+  /** Up, serving the model, and its breaker (and the owner's) lets a request through now. */
   eligible(ref: string): boolean {
-    return this.up && this.serves(ref) && this.breaker.canPass(this.deps.clock.now());
+    return this.up && !this.remoteOpen && this.serves(ref) && this.breaker.canPass(this.deps.clock.now());
+  }
+
+  /** Requests in flight here, ours and (from the owner's snapshot) other isolates'. */
+  load(): number {
+    return this.outstanding + this.remoteOutstanding;
   }
 
   breakerState(): BreakerState {
     return this.breaker.state(this.deps.clock.now());
+  }
+
+  /** This backend's health, as the owner publishes it in a snapshot. */
+  health(): BackendHealth {
+    return {
+      url: this.url,
+      up: this.up,
+      probedAt: this.probedAt,
+      models: [...this.models],
+      breaker: this.breakerState(),
+      outstanding: this.outstanding,
+    };
+  }
+
+  /**
+   * Takes the owner's view (Workers: the Durable Object's snapshot). A probe older than
+   * our last failed request does not bring the backend back: passive health wins until a
+   * newer probe passes.
+   */
+  applyHealth(health: BackendHealth): void {
+    if (health.probedAt > this.downAt) {
+      this.up = health.up;
+      this.models = new Set(health.models);
+      this.probedAt = health.probedAt;
+      if (health.up) this.problem = undefined;
+    }
+    this.remoteOpen = health.breaker === "open";
+    this.remoteOutstanding = health.outstanding;
+    this.publish();
+  }
+
+  /** How an attempt of some isolate ended (reported to the owner): feeds the shared breaker. */
+  report(outcome: AttemptOutcome): void {
+    this.record(outcome);
   }
 
   /**
@@ -74,6 +135,7 @@ export class Backend {
    * is one error line at start, not one per request.
    */
   async check(): Promise<void> {
+    this.probedAt = this.deps.clock.now();
     const result = await probeBackend(this.url, {
       fetch: this.deps.fetch,
       key: this.deps.key,
@@ -96,6 +158,7 @@ export class Backend {
   private markUnusable(cause: ProbeCause, detail: string): void {
     const changed = this.problem?.cause !== cause;
     this.up = false;
+    this.downAt = this.deps.clock.now();
     this.models.clear();
     this.problem = { cause, detail };
     if (!changed) return;
@@ -138,7 +201,7 @@ export class Backend {
     } finally {
       this.outstanding -= 1;
     }
-    this.record(result);
+    this.record(result.ok ? "ok" : result.outcome);
     return result;
   }
 
@@ -167,8 +230,7 @@ export class Backend {
     return { ok: false, outcome: "rejected", retryable: false, detail: type };
   }
 
-  private record(result: AttemptResult): void {
-    const outcome = result.ok ? "ok" : result.outcome;
+  private record(outcome: AttemptOutcome): void {
     const now = this.deps.clock.now();
     if (outcome === "ok") this.breaker.onSuccess();
     else if (outcome === "overloaded" || outcome === "not_found" || outcome === "rejected") this.breaker.onNeutral();

@@ -26,6 +26,15 @@ export interface PoolConfig {
   backendUploads: boolean;
 }
 
+export interface SnapshotConfig {
+  /** A snapshot older than this is refreshed in the background (POOL_SNAPSHOT_REFRESH_MS). */
+  refreshMs: number;
+  /** Older than this (or none yet), a request waits for the owner first (POOL_SNAPSHOT_MAX_AGE_MS). */
+  maxAgeMs: number;
+  /** ... but at most this long, then goes on with what it has (POOL_SNAPSHOT_WAIT_MS). */
+  waitMs: number;
+}
+
 export interface RoutingConfig {
   /** Edge-placed models run in-process up to this many images (EDGE_MAX_BATCH). */
   edgeMaxBatch: number;
@@ -52,6 +61,15 @@ export function readPoolConfig(r: ConfigReader, urls: readonly string[]): PoolCo
     r.problem(`BACKEND_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
   }
   return { urls, secret: secret ?? "", ...config };
+}
+
+/** How an isolate without a timer (Workers) reads the pool's health from its owner. */
+export function readSnapshotConfig(r: ConfigReader): SnapshotConfig {
+  return {
+    refreshMs: r.int("POOL_SNAPSHOT_REFRESH_MS", 1_000, 0, 60_000),
+    maxAgeMs: r.int("POOL_SNAPSHOT_MAX_AGE_MS", 5_000, 0, 600_000),
+    waitMs: r.int("POOL_SNAPSHOT_WAIT_MS", 250, 1, 10_000),
+  };
 }
 
 export function readRoutingConfig(r: ConfigReader): RoutingConfig {

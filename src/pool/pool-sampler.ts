@@ -12,9 +12,9 @@ import { silentLogger, type Logger } from "../logger.js";
 import type { Registry } from "../metrics.js";
 import type { ModelEntry } from "../models/registry.js";
 import type { SampleBatch, SampledImage, Sampler, SamplerHealth } from "../sampler.js";
-import { Backend, type Fetch } from "./backend.js";
+import { Backend, type BackendHealth, type Fetch } from "./backend.js";
 import type { PoolConfig } from "./config.js";
-import { PoolMetrics } from "./metrics.js";
+import { PoolMetrics, type AttemptOutcome } from "./metrics.js";
 
 /** "At most once more per backend": a backend gets at most two attempts per request. */
 export const ATTEMPTS_PER_BACKEND = 2;
@@ -27,6 +27,13 @@ export interface PoolSamplerOptions {
   fetch?: Fetch;
   clock?: Clock;
   logger?: Logger;
+  /** Told of every attempt (Workers: reported to the Durable Object that owns the pool's state). */
+  observer?: AttemptObserver;
+}
+
+export interface AttemptObserver {
+  begin(url: string): void;
+  end(url: string, outcome: AttemptOutcome): void;
 }
 
 export class PoolSampler implements Sampler {
@@ -67,6 +74,14 @@ export class PoolSampler implements Sampler {
       count <= MAX_SEEDS &&
       this.backends.some((b) => b.eligible(model.ref))
     );
+  }
+
+  /** Takes health from the pool's owner instead of checking (Workers: the Durable Object). */
+  applyHealth(health: readonly BackendHealth[]): void {
+    for (const b of this.backends) {
+      const h = health.find((x) => x.url === b.url);
+      if (h !== undefined) b.applyHealth(h);
+    }
   }
 
   /** Checks every backend once (in parallel). */
@@ -140,7 +155,9 @@ export class PoolSampler implements Sampler {
       if (tries.size > 0 || failures.length > 0) this.metrics.retries.inc();
       tries.set(backend, (tries.get(backend) ?? 0) + 1);
       const timeout = Math.min(remaining, this.options.config.attemptTimeoutMs);
+      this.options.observer?.begin(backend.url);
       const result = await backend.generate({ ...request, timeout_ms: timeout }, timeout);
+      this.options.observer?.end(backend.url, result.ok ? "ok" : result.outcome);
       if (result.ok) return result.response;
       failures.push(`${backend.label}: ${result.outcome} (${result.detail})`);
       this.logger.warn("backend attempt failed", {
@@ -169,7 +186,7 @@ export class PoolSampler implements Sampler {
     for (let k = 0; k < n; k++) {
       const b = this.backends[(start + k) % n];
       if (b === undefined || !b.eligible(ref) || (tries.get(b) ?? 0) >= ATTEMPTS_PER_BACKEND) continue;
-      const rank = (x: Backend) => [tries.get(x) ?? 0, x.outstanding] as const;
+      const rank = (x: Backend) => [tries.get(x) ?? 0, x.load()] as const;
       if (best === undefined) {
         best = b;
         continue;

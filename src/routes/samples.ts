@@ -40,6 +40,7 @@ export async function createSamples(services: Services, body: SampleRequest, ori
         key: s.key,
         ...(objectUrl === undefined ? {} : { object_url: objectUrl }),
         source: s.source,
+        sampler: s.sampler,
       };
     }),
   );
@@ -83,6 +84,8 @@ export function pngResponse(sample: ResolvedSample, ifNoneMatch: string | undefi
     etag: sample.etag,
     "x-sample-source": sample.source,
     "x-sample-key": sample.key,
+    // Which sampler computed it ("wasm", "gpu-pool"); "none" for cache and store hits.
+    "x-sampler": sample.sampler ?? "none",
   };
   if (etagMatches(ifNoneMatch, sample.etag)) return new Response(null, { status: 304, headers });
   return new Response(sample.bytes.slice(), {

@@ -33,10 +33,13 @@ export interface ResolvedSample extends CachedSample {
   source: SampleSource;
   /** True when this request joined an identical computation already in flight. */
   shared: boolean;
+  /** The sampler that computed it (Sampler.name); null for cache and store hits. */
+  sampler: string | null;
 }
 
 interface Found extends CachedSample {
   source: SampleSource;
+  sampler: string | null;
 }
 
 export interface SampleServiceDeps {
@@ -76,8 +79,8 @@ export class SampleService {
       const entry = found.get(key);
       if (entry === undefined) throw new ApiError("internal", "internal error");
       if (entry.shared) this.deps.telemetry.coalesced.inc();
-      const { bytes, etag, source } = entry.value;
-      return { key, seed: seedOf.get(key) ?? 0, bytes, etag, source, shared: entry.shared };
+      const { bytes, etag, source, sampler } = entry.value;
+      return { key, seed: seedOf.get(key) ?? 0, bytes, etag, source, sampler, shared: entry.shared };
     });
   }
 
@@ -91,7 +94,7 @@ export class SampleService {
     const afterCache = keys.filter((key, i) => {
       const hit = cached[i];
       this.deps.telemetry.lookup("cache", hit !== undefined);
-      if (hit !== undefined) out.set(key, { ...hit, source: "cache" });
+      if (hit !== undefined) out.set(key, { ...hit, source: "cache", sampler: null });
       return hit === undefined;
     });
 
@@ -107,14 +110,14 @@ export class SampleService {
         }
         const sample = { bytes: hit, etag: await strongEtag(hit) };
         await this.cachePut(key, sample);
-        out.set(key, { ...sample, source: "store" });
+        out.set(key, { ...sample, source: "store", sampler: null });
       }),
     );
     if (toCompute.length === 0) return out;
 
     // Keep request order for the batch so sample i is image i of the model's output.
     const ordered = keys.filter((key) => toCompute.includes(key));
-    const images = await this.compute(
+    const { sampler, images } = await this.compute(
       target,
       ordered.map((key) => seedOf.get(key) ?? 0),
     );
@@ -126,13 +129,13 @@ export class SampleService {
         // A sampler that stored the PNG itself (GPU backends writing to S3) saves an upload.
         if (image.stored !== true) await this.storePut(key, image.png);
         await this.cachePut(key, sample);
-        out.set(key, { ...sample, source: "computed" });
+        out.set(key, { ...sample, source: "computed", sampler });
       }),
     );
     return out;
   }
 
-  private async compute(target: SampleTarget, seeds: number[]): Promise<SampledImage[]> {
+  private async compute(target: SampleTarget, seeds: number[]): Promise<{ sampler: string; images: SampledImage[] }> {
     const { model } = target;
     const choose = this.deps.choose ?? ((m: ModelEntry, n: number) => pickSampler(this.deps.samplers, m, n));
     const sampler = choose(model, seeds.length);
@@ -161,7 +164,7 @@ export class SampleService {
       }
       this.deps.telemetry.samplerCalls.inc({ ...labels, outcome: "ok" });
       this.deps.telemetry.samplerImages.inc(labels, images.length);
-      return images;
+      return { sampler: sampler.name, images };
     } catch (err) {
       const outcome = err instanceof ApiError && err.type === "sampler_timeout" ? "timeout" : "error";
       this.deps.telemetry.samplerCalls.inc({ ...labels, outcome });

@@ -21,6 +21,7 @@ interface SampleResponse {
     url: string;
     key: string;
     source: string;
+    sampler: string | null;
     object_url?: string;
   }[];
 }
@@ -85,6 +86,8 @@ describe("POST /v1/samples", () => {
     expect(t.sampler.calls).toBe(1);
     const again = await post({ model: "tiny-biflow", n: 2, seed: 10 });
     expect(again.samples.map((s) => s.source)).toEqual(["cache", "cache"]);
+    // Which sampler made it is known only where it was computed in this response.
+    expect(again.samples.map((s) => s.sampler)).toEqual([null, null]);
     // A fresh app over the same store has a cold cache: the store answers.
     const cold = await makeTestApp({ store: t.store });
     const res = await postJson(cold.app, "/v1/samples", { model: "tiny-biflow", n: 2, seed: 10 });
@@ -94,6 +97,7 @@ describe("POST /v1/samples", () => {
     // Overlapping request: only the new seeds are computed.
     const overlap = await post({ model: "tiny-biflow", n: 3, seed: 11 });
     expect(overlap.samples.map((s) => s.source)).toEqual(["cache", "computed", "computed"]);
+    expect(overlap.samples.map((s) => s.sampler)).toEqual([null, t.sampler.name, t.sampler.name]);
     expect(t.sampler.batches.at(-1)?.seeds).toEqual([12, 13]);
   });
 
@@ -141,11 +145,13 @@ describe("GET /v1/samples/{model}/{class}/{seed}.png", () => {
     expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]{32}"$/);
     expect(res.headers.get("x-sample-source")).toBe("computed");
+    expect(res.headers.get("x-sampler")).toBe(t.sampler.name);
     expect(res.headers.get("x-sample-key")).toBe("samples/v1/tiny-biflow/0.0.1-fixture/1/g0.50/42.png");
     const png = await decodePng(new Uint8Array(await res.arrayBuffer()));
     expect(Array.from(png.pixels)).toEqual([42, 1]); // the fake sampler's seed and class
     const again = await t.app.request(url);
     expect(again.headers.get("x-sample-source")).toBe("cache");
+    expect(again.headers.get("x-sampler")).toBe("none");
     expect(again.headers.get("etag")).toBe(res.headers.get("etag"));
   });
 

@@ -1,0 +1,49 @@
+// The Worker's fetch handler over a list of models: binds env (R2 buckets, the GPU pool's
+// Durable Object, vars, secrets) to the same core app Node serves, built once per isolate;
+// Cache API writes and GPU pool snapshot refreshes finish in ctx.waitUntil.
+
+import { Hono } from "hono";
+import ortWasm from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
+import { ConfigError } from "../src/config.js";
+import { ApiError, errorResponse } from "../src/errors.js";
+import { createEdgeApp, type EdgeApp } from "./app.js";
+import type { BundledModel } from "./bundled-models.js";
+import type { Env } from "./env.js";
+
+/** Requests that may route to the GPU pool (or report on it): they need a current snapshot. */
+function routes(path: string): boolean {
+  return path.startsWith("/v1/samples") || path === "/health/ready";
+}
+
+export function createWorker(models: readonly BundledModel[]): Hono<{ Bindings: Env }> {
+  /** One core app per isolate (its sessions, coalescer, pool and metrics live as long as it does). */
+  let edge: { env: Env; app: EdgeApp } | undefined;
+  const edgeApp = (env: Env): EdgeApp => {
+    if (edge?.env !== env) edge = { env, app: createEdgeApp(env, { ortWasm, models, cache: caches.default }) };
+    return edge.app;
+  };
+
+  const worker = new Hono<{ Bindings: Env }>();
+
+  worker.all("*", async (c) => {
+    const { app, cache, pool } = edgeApp(c.env);
+    if (pool !== undefined && routes(c.req.path)) {
+      await pool.prepare();
+      c.executionCtx.waitUntil(pool.pending());
+    }
+    const response = await app.fetch(c.req.raw, c.env, c.executionCtx);
+    c.executionCtx.waitUntil(cache.flush());
+    return response;
+  });
+
+  worker.onError((err) => {
+    // Only reached when the core app cannot be built (the core maps its own errors). Bad vars
+    // are an operator fault: the problems go to the log, the client gets a bland 500.
+    const fields = err instanceof ConfigError ? { problems: err.problems } : { error: { name: err.name } };
+    console.error(
+      JSON.stringify({ time: new Date().toISOString(), level: "error", message: "worker setup failed", ...fields }),
+    );
+    return errorResponse(new ApiError("internal", "internal error", { cause: err }));
+  });
+  return worker;
+}

@@ -1,0 +1,46 @@
+// The Durable Object that owns the GPU pool's state for every isolate: it probes the backends
+// from alarm() (workerd runs no timer between requests), keeps the shared breakers and the
+// requests in flight, and answers each isolate's report with a snapshot.
+
+import { DurableObject } from "cloudflare:workers";
+import { systemClock } from "../../src/clock.js";
+import { importSigningKey } from "../../src/contract/signing.js";
+import { PoolOwner, type IsolateReport, type PoolSettings, type PoolSnapshot } from "../../src/pool/pool-owner.js";
+import type { Env } from "../env.js";
+
+/** With no isolate asking for this long, the probes stop (the next ask restarts them). */
+export const IDLE_STOP_MS = 60_000;
+
+export class GpuPool extends DurableObject<Env> {
+  private owner: PoolOwner | undefined;
+
+  /** One isolate's report in, the pool's state out; probes first when the probes had stopped. */
+  async sync(settings: PoolSettings, report: IsolateReport): Promise<PoolSnapshot> {
+    const owner = this.ownerFor(settings);
+    if (owner.stale()) await owner.probe();
+    const snapshot = owner.sync(report);
+    if ((await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + settings.healthIntervalMs);
+    }
+    return snapshot;
+  }
+
+  override async alarm(): Promise<void> {
+    const owner = this.owner;
+    // Evicted (settings lost) or nobody reading: stop; the next sync() probes and re-arms.
+    if (owner === undefined || !owner.wanted(IDLE_STOP_MS)) return;
+    await owner.probe();
+    await this.ctx.storage.setAlarm(Date.now() + owner.settings.healthIntervalMs);
+  }
+
+  private ownerFor(settings: PoolSettings): PoolOwner {
+    // The object is named by its URL list; other settings may still change with a deploy.
+    if (this.owner === undefined || JSON.stringify(this.owner.settings) !== JSON.stringify(settings)) {
+      const key = importSigningKey(this.env.BACKEND_SECRET ?? "");
+      // Observed here: a missing secret must not be an unhandled rejection (the isolates report it).
+      key.catch(() => undefined);
+      this.owner = new PoolOwner(settings, { fetch: (input, init) => fetch(input, init), clock: systemClock, key });
+    }
+    return this.owner;
+  }
+}
