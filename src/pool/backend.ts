@@ -42,6 +42,8 @@ export interface BackendHealth {
   breaker: BreakerState;
   /** Requests in flight on it from the other isolates that reported them. */
   outstanding: number;
+  /** Why it is not up, as its probe found (named by the isolates' readiness check). */
+  problem?: { cause: ProbeCause; detail: string } | undefined;
 }
 
 export type AttemptResult =
@@ -104,6 +106,7 @@ export class Backend {
       models: [...this.models],
       breaker: this.breakerState(),
       outstanding: this.outstanding,
+      ...(this.problem === undefined ? {} : { problem: this.problem }),
     };
   }
 
@@ -117,7 +120,7 @@ export class Backend {
       this.up = health.up;
       this.models = new Set(health.models);
       this.probedAt = health.probedAt;
-      if (health.up) this.problem = undefined;
+      this.problem = health.problem;
     }
     this.remoteOpen = health.breaker === "open";
     this.remoteOutstanding = health.outstanding;

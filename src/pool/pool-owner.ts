@@ -2,15 +2,20 @@
 // Durable Object) probes the backends, sums what isolates report and hands out snapshots.
 
 import type { Clock } from "../clock.js";
+import type { Logger } from "../logger.js";
+import { importSigningKey } from "../contract/signing.js";
 import { Registry } from "../metrics.js";
 import { Backend, type BackendHealth, type Fetch } from "./backend.js";
 import type { PoolConfig } from "./config.js";
 import { PoolMetrics, type AttemptOutcome } from "./metrics.js";
 
-/** The pool settings an owner needs: everything but the secret (it reads its own). */
+/**
+ * The pool settings an owner needs, the secret included: it signs its probes with the
+ * secret of the isolates that ask it, so a secret rotation never mixes old and new.
+ */
 export type PoolSettings = Pick<
   PoolConfig,
-  "urls" | "healthIntervalMs" | "healthTimeoutMs" | "breakerFailures" | "breakerOpenMs"
+  "urls" | "secret" | "healthIntervalMs" | "healthTimeoutMs" | "breakerFailures" | "breakerOpenMs"
 >;
 
 export interface PoolSnapshot {
@@ -32,7 +37,7 @@ export interface IsolateReport {
 export interface PoolOwnerDeps {
   fetch: Fetch;
   clock: Clock;
-  key: Promise<CryptoKey>;
+  logger: Logger;
 }
 
 /** An isolate that has not reported for this long holds nothing in flight any more. */
@@ -49,8 +54,13 @@ export class PoolOwner {
     readonly settings: PoolSettings,
     private readonly deps: PoolOwnerDeps,
   ) {
+    const key = importSigningKey(settings.secret);
+    // Observed here so a bad key cannot be an unhandled rejection; the probes then fail.
+    key.catch((err: unknown) => deps.logger.error("backend signing key unusable", { error: err }));
     const backendDeps = {
       ...deps,
+      // Signs the probes (GET /v1/handshake): a backend with another secret is unusable.
+      key,
       // Its own registry: the owner's gauges are not scraped; the isolates publish theirs.
       metrics: new PoolMetrics(new Registry()),
       healthTimeoutMs: settings.healthTimeoutMs,

@@ -34,8 +34,8 @@ export class SnapshotPool implements AttemptObserver {
   private syncing: Promise<void> | undefined;
 
   constructor(private readonly options: SnapshotPoolOptions) {
-    const { urls, healthIntervalMs, healthTimeoutMs, breakerFailures, breakerOpenMs } = options.config;
-    this.settings = { urls, healthIntervalMs, healthTimeoutMs, breakerFailures, breakerOpenMs };
+    const { urls, secret, healthIntervalMs, healthTimeoutMs, breakerFailures, breakerOpenMs } = options.config;
+    this.settings = { urls, secret, healthIntervalMs, healthTimeoutMs, breakerFailures, breakerOpenMs };
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.sampler = new PoolSampler({ ...options, observer: this });

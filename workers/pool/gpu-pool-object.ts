@@ -4,12 +4,14 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { systemClock } from "../../src/clock.js";
-import { importSigningKey } from "../../src/contract/signing.js";
+import { createJsonLogger } from "../../src/logger.js";
 import { PoolOwner, type IsolateReport, type PoolSettings, type PoolSnapshot } from "../../src/pool/pool-owner.js";
 import type { Env } from "../env.js";
 
 /** With no isolate asking for this long, the probes stop (the next ask restarts them). */
 export const IDLE_STOP_MS = 60_000;
+
+const logger = createJsonLogger({ level: "info", clock: systemClock, write: (line) => console.log(line) });
 
 export class GpuPool extends DurableObject<Env> {
   private owner: PoolOwner | undefined;
@@ -34,12 +36,9 @@ export class GpuPool extends DurableObject<Env> {
   }
 
   private ownerFor(settings: PoolSettings): PoolOwner {
-    // The object is named by its URL list; other settings may still change with a deploy.
+    // Named by URL list and secret fingerprint; timing settings may still change with a deploy.
     if (this.owner === undefined || JSON.stringify(this.owner.settings) !== JSON.stringify(settings)) {
-      const key = importSigningKey(this.env.BACKEND_SECRET ?? "");
-      // Observed here: a missing secret must not be an unhandled rejection (the isolates report it).
-      key.catch(() => undefined);
-      this.owner = new PoolOwner(settings, { fetch: (input, init) => fetch(input, init), clock: systemClock, key });
+      this.owner = new PoolOwner(settings, { fetch: (input, init) => fetch(input, init), clock: systemClock, logger });
     }
     return this.owner;
   }

@@ -3,7 +3,7 @@
 // old one), never longer than waitMs, and keeps a failed backend down until a newer probe.
 
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { importSigningKey } from "../../../src/contract/signing.js";
+import { silentLogger } from "../../../src/logger.js";
 import { Registry } from "../../../src/metrics.js";
 import type { ModelEntry } from "../../../src/models/registry.js";
 import type { PoolConfig, SnapshotConfig } from "../../../src/pool/config.js";
@@ -45,8 +45,8 @@ function backends(n: number): FakeBackend[] {
   );
 }
 
-function owner(list: FakeBackend[]): PoolOwner {
-  return new PoolOwner(config(list), { fetch: fakeFetch(list, Date.now), clock, key: importSigningKey(SECRET) });
+function owner(list: FakeBackend[], secret = SECRET): PoolOwner {
+  return new PoolOwner({ ...config(list), secret }, { fetch: fakeFetch(list, Date.now), clock, logger: silentLogger });
 }
 
 /** An isolate whose owner is `own`, through a sync that the test can also make hang or fail. */
@@ -195,6 +195,17 @@ describe("the pool's owner", () => {
     await pool.sampler.sample(batch([1]));
     await pool.sampler.sample(batch([2]));
     expect([a.requests.length, b.requests.length]).toEqual([0, 2]);
+  });
+
+  it("probes with the isolates' secret: with another one than the backends', none is usable", async () => {
+    const list = backends(2);
+    const own = owner(list, "another-secret-0123456789abcdef-xyz");
+    await own.probe();
+    const snapshot = own.sync({ isolate: "i", outstanding: {}, outcomes: [] });
+    expect(snapshot.backends.map((b) => b.up)).toEqual([false, false]);
+    const { pool } = isolate(list, own);
+    await pool.prepare();
+    expect(pool.sampler.accepts(model, 1)).toBe(false);
   });
 
   it("says it is stale before its first probe and two intervals after its last", async () => {
