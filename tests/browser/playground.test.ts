@@ -166,6 +166,18 @@ describe("Chromium with SwiftShader's WebGPU adapter", () => {
     expect(focused).toEqual({ id: "new-seed", focusVisible: true, outline: "solid 3px" });
   });
 
+  it("shows a whole uint32 seed in the seed field, at desktop and phone widths", async () => {
+    const seed = page.getByLabel("Seed", { exact: true });
+    for (const width of [1280, 800, 360]) {
+      await page.setViewportSize({ width, height: 900 });
+      await seed.fill("4294967295");
+      // The text's own width against the box: scrollWidth grows past clientWidth when digits are cut off.
+      const box = await seed.evaluate((el) => ({ text: el.scrollWidth, box: el.clientWidth }));
+      expect(box.text, `seed cut off at ${width}px`).toBeLessThanOrEqual(box.box);
+    }
+    await page.setViewportSize({ width: 1280, height: 720 });
+  });
+
   it("generates in the browser on WebGPU, matching the server's PNGs within 2/255", async (ctx) => {
     const adapter = await page.evaluate(async () => {
       const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<object | null> } }).gpu;
