@@ -32,7 +32,8 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# onnxruntime-node's install script would download CUDA binaries; .npmrc says skip too.
+# onnxruntime-node's install script would download CUDA binaries: npm 11 skips it (the
+# allowScripts field of package.json denies it), npm 10 runs every script and reads this.
 export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund
 
