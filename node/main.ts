@@ -38,7 +38,11 @@ async function main(): Promise<void> {
   if (node.pool !== undefined) {
     // The first round of health checks runs before listening, so GPU models route at once.
     await node.pool.start();
-    logger.info("gpu backend pool", { detail: (await node.pool.health()).detail });
+    // Metrics and health name backends by index only; this line maps them to hosts.
+    logger.info("gpu backend pool", {
+      detail: (await node.pool.health()).detail,
+      backends: node.pool.backends.map((b) => b.host),
+    });
   }
 
   const options = { fetch: node.app.fetch, port: config.port, host: config.host, timeouts: config.http };

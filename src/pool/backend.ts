@@ -53,8 +53,13 @@ const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, open: 1, half_o
 const utf8 = new TextEncoder();
 
 export class Backend {
-  /** host:port only: URLs may carry credentials, labels and logs must not. */
+  /**
+   * Its position in GPU_BACKEND_URLS: what /metrics and /health/ready call it, since those
+   * may be public and must not name hosts (issue 9).
+   */
   readonly label: string;
+  /** host:port only, for the operator's logs: URLs may carry credentials, logs must not. */
+  readonly host: string;
   outstanding = 0;
   /** Set by health checks; a connection error clears it until the next passing check. */
   up = false;
@@ -72,9 +77,11 @@ export class Backend {
 
   constructor(
     readonly url: string,
+    index: number,
     private readonly deps: BackendDeps,
   ) {
-    this.label = new URL(url).host;
+    this.label = String(index);
+    this.host = new URL(url).host;
     this.breaker = new CircuitBreaker(deps.breakerFailures, deps.breakerOpenMs);
     this.publish();
   }
@@ -147,7 +154,7 @@ export class Backend {
     });
     if (result.ok) {
       if (this.problem !== undefined) {
-        this.deps.logger.info("backend usable again", { backend: this.label });
+        this.deps.logger.info("backend usable again", { backend: this.host });
       }
       this.up = true;
       this.problem = undefined;
@@ -165,13 +172,13 @@ export class Backend {
     this.models.clear();
     this.problem = { cause, detail };
     if (!changed) return;
-    const fields = { backend: this.label, cause, detail };
+    const fields = { backend: this.host, cause, detail };
     if (cause === "unauthorized" || cause === "no_handshake") this.deps.logger.error("backend unusable", fields);
     else this.deps.logger.warn("backend unusable", fields);
   }
 
-  /** One signed POST /v1/generate, abandoned after `timeoutMs`. */
-  async generate(request: GenerateRequest, timeoutMs: number): Promise<AttemptResult> {
+  /** One signed POST /v1/generate, abandoned after `timeoutMs`; `requestId` travels as X-Request-Id. */
+  async generate(request: GenerateRequest, timeoutMs: number, requestId?: string): Promise<AttemptResult> {
     const { clock } = this.deps;
     const body = utf8.encode(JSON.stringify(request));
     const headers = await signRequest(await this.deps.key, { method: "POST", path: GENERATE_PATH, body }, clock.now());
@@ -183,7 +190,11 @@ export class Backend {
       result = await withAbort(timeoutMs, async (signal) => {
         const res = await this.deps.fetch(`${this.url}${GENERATE_PATH}`, {
           method: "POST",
-          headers: { "content-type": "application/json", ...headers },
+          headers: {
+            "content-type": "application/json",
+            ...headers,
+            ...(requestId === undefined ? {} : { "x-request-id": requestId }),
+          },
           body,
           signal,
         });

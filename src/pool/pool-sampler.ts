@@ -64,7 +64,7 @@ export class PoolSampler implements Sampler {
       breakerFailures: config.breakerFailures,
       breakerOpenMs: config.breakerOpenMs,
     };
-    this.backends = config.urls.map((url) => new Backend(url, deps));
+    this.backends = config.urls.map((url, i) => new Backend(url, i, deps));
   }
 
   /** GPU-placed models, while some backend can take them now. */
@@ -106,8 +106,8 @@ export class PoolSampler implements Sampler {
     const up = this.backends.filter((b) => b.up);
     const down = this.backends.filter((b) => !b.up && b.problem !== undefined);
     const parts = [
-      ...up.map((b) => `${b.label} (${b.breakerState()})`),
-      ...down.map((b) => `${b.label} unusable: ${b.problem?.detail ?? ""}`),
+      ...up.map((b) => `backend ${b.label} (${b.breakerState()})`),
+      ...down.map((b) => `backend ${b.label} unusable: ${b.problem?.detail ?? ""}`),
     ];
     const detail = `${up.length}/${this.backends.length} backends up${parts.length > 0 ? `: ${parts.join("; ")}` : ""}`;
     return Promise.resolve({ ok: up.length > 0, detail });
@@ -128,7 +128,7 @@ export class PoolSampler implements Sampler {
       seeds: [...batch.seeds],
       output: this.options.config.backendUploads ? "s3+inline" : "inline",
     };
-    const response = await this.attempt(batch.model.ref, request);
+    const response = await this.attempt(batch.model.ref, request, batch.requestId);
     this.metrics.batchSize.observe({}, response.batch_size);
     return response.samples.map((s, i) => {
       if (s.seed !== batch.seeds[i] || s.key !== keys[i] || s.png === undefined) {
@@ -141,7 +141,11 @@ export class PoolSampler implements Sampler {
   }
 
   /** Attempts until one succeeds, no backend may be tried again, or the deadline passes. */
-  private async attempt(ref: string, request: Omit<GenerateRequest, "timeout_ms">): Promise<GenerateResponse> {
+  private async attempt(
+    ref: string,
+    request: Omit<GenerateRequest, "timeout_ms">,
+    requestId: string | undefined,
+  ): Promise<GenerateResponse> {
     const deadline = this.clock.monotonic() + this.options.deadlineMs;
     const tries = new Map<Backend, number>();
     const failures: string[] = [];
@@ -156,12 +160,13 @@ export class PoolSampler implements Sampler {
       tries.set(backend, (tries.get(backend) ?? 0) + 1);
       const timeout = Math.min(remaining, this.options.config.attemptTimeoutMs);
       this.options.observer?.begin(backend.url);
-      const result = await backend.generate({ ...request, timeout_ms: timeout }, timeout);
+      const result = await backend.generate({ ...request, timeout_ms: timeout }, timeout, requestId);
       this.options.observer?.end(backend.url, result.ok ? "ok" : result.outcome);
       if (result.ok) return result.response;
-      failures.push(`${backend.label}: ${result.outcome} (${result.detail})`);
+      failures.push(`${backend.host}: ${result.outcome} (${result.detail})`);
       this.logger.warn("backend attempt failed", {
-        backend: backend.label,
+        backend: backend.host,
+        ...(requestId === undefined ? {} : { request_id: requestId }),
         outcome: result.outcome,
         detail: result.detail,
       });

@@ -174,12 +174,14 @@ describe("a router over two backends", () => {
     const metrics = await routerMetrics();
     expect(metrics).toMatch(/biflow_sampler_calls_total\{sampler="gpu-pool",model="tiny-biflow",outcome="ok"\} [1-9]/);
     expect(metrics).toContain("biflow_pool_backend_up{");
+    for (const b of backends) expect(metrics).not.toContain(new URL(b.url).host);
   });
 
   it("answers every client request correctly while one backend is killed mid-run", async () => {
     const [victim, survivor] = backends;
     if (victim === undefined || survivor === undefined) throw new Error("no backends");
-    const label = (b: Proc) => new URL(b.url).host;
+    // Metrics name a backend by its index in GPU_BACKEND_URLS, never by host (issue 9).
+    const label = (b: Proc) => String(backends.indexOf(b));
     let next = 40_000;
     let answered = 0;
     const failures: string[] = [];

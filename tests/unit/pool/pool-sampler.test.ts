@@ -174,7 +174,7 @@ describe("PoolSampler routing", () => {
       output: "inline",
     });
     expect(a.requests[0]?.timeout_ms).toBeLessThanOrEqual(10_000);
-    expect(registry.render()).toContain('biflow_pool_attempts_total{backend="gpu-0:8080",outcome="ok"} 1');
+    expect(registry.render()).toContain('biflow_pool_attempts_total{backend="0",outcome="ok"} 1');
   });
 
   it("asks for s3+inline and marks images stored when backends upload", async () => {
@@ -212,7 +212,7 @@ describe("PoolSampler retries", () => {
     // Whichever is chosen first, exactly one 500 happens before an answer.
     for (let i = 0; i < 4; i++) expect((await sampler.sample(batch([i])))[0]?.seed).toBe(i);
     expect(registry.render()).toMatch(
-      /biflow_pool_attempts_total\{backend="gpu-0:8080",outcome="server_error"\} [1-4]/,
+      /biflow_pool_attempts_total\{backend="0",outcome="server_error"\} [1-4]/,
     );
     expect(b.requests.length).toBe(4);
   });
@@ -308,7 +308,7 @@ describe("PoolSampler breaker and deadline", () => {
     await sampler.checkAll();
     for (let i = 0; i < 6; i++) await sampler.sample(batch([i]));
     expect(a.requests.length).toBe(1);
-    expect(registry.render()).toContain('biflow_pool_backend_breaker_state{backend="gpu-0:8080"} 1');
+    expect(registry.render()).toContain('biflow_pool_backend_breaker_state{backend="0"} 1');
     vi.advanceTimersByTime(1000);
     // Half-open: one trial reaches a (it fails: 500), and the circuit opens again.
     for (let i = 0; i < 4; i++) await sampler.sample(batch([i]));
@@ -317,7 +317,7 @@ describe("PoolSampler breaker and deadline", () => {
     for (let i = 0; i < 4; i++) await sampler.sample(batch([i]));
     // The next trial succeeds ("ok"): closed, and a takes its share again.
     expect(a.requests.length).toBeGreaterThan(3);
-    expect(registry.render()).toContain('biflow_pool_backend_breaker_state{backend="gpu-0:8080"} 0');
+    expect(registry.render()).toContain('biflow_pool_backend_breaker_state{backend="0"} 0');
   });
 
   it("abandons a silent backend after the attempt timeout and retries within the deadline", async () => {
