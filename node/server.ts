@@ -16,6 +16,7 @@ import { OrtRuntime } from "../src/onnx/runtime.js";
 import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
 import type { ObjectStore } from "../src/storage/object-store.js";
 import { S3ObjectStore } from "../src/storage/s3.js";
+import { nodeClientAddress } from "./client-address.js";
 import type { NodeConfig } from "./config.js";
 import { FsObjectStore } from "./fs-object-store.js";
 import { InferenceEngine } from "../engine/engine.js";
@@ -99,6 +100,7 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     clock: systemClock,
     logger,
     ortWebFiles: await nodeOrtWebFiles(),
+    clientAddress: nodeClientAddress(config.core.access.trustedProxies),
   });
   const warmUp = async () => {
     const report = await engine.start();

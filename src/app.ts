@@ -2,13 +2,21 @@
 // (models, samplers, object store, cache, clock, config, logger), so Node and Workers share it.
 
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
 import type { SampleCache } from "./cache/sample-cache.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Encoder } from "./encoder.js";
 import { ApiError, errorResponse, toApiError } from "./errors.js";
 import { silentLogger, type Logger } from "./logger.js";
+import { observeRequests } from "./middleware/access-log/index.js";
+import { requireApiKey, requireToken } from "./middleware/api-key/index.js";
+import { addressGroup } from "./middleware/client-ip/index.js";
+import { corsPolicy, POST_ENDPOINTS } from "./middleware/cors/index.js";
+import { limitRequests, TokenBucketLimiter, type Limiters } from "./middleware/rate-limit/index.js";
+import { SampleAccess } from "./middleware/sample-access/index.js";
 import type { ModelRegistry } from "./models/registry.js";
 import { playgroundAssets } from "./playground/assets.generated.js";
 import type { OrtWebFiles } from "./playground/ort-web-files.js";
@@ -46,9 +54,28 @@ export interface AppDeps {
   telemetry?: Telemetry;
   /** onnxruntime-web's browser files for the playground; absent: the page samples on the server only. */
   ortWebFiles?: OrtWebFiles;
+  /**
+   * The client's address for per-client rate limits (the runtime knows it: the socket and
+   * TRUSTED_PROXIES on Node, CF-Connecting-IP on Workers); absent: all clients are one.
+   */
+  clientAddress?: (c: Context) => string | undefined;
+  /** The rate limiters; by default in-process token buckets for the RATE_LIMIT_* variables set. */
+  limiters?: Limiters;
 }
 
 export const API_VERSION = "0.1.0";
+
+/** X-Request-Id values accepted from clients: short, and safe to log and forward. */
+const REQUEST_ID_MAX_LENGTH = 128;
+
+/** In-process token buckets for the limits the configuration switches on (Node). */
+export function tokenBucketLimiters(config: Config, clock: Clock): Limiters {
+  const { requestsPerMinute, imagesPerMinute } = config.access;
+  return {
+    ...(requestsPerMinute > 0 ? { requests: new TokenBucketLimiter("requests", requestsPerMinute, clock) } : {}),
+    ...(imagesPerMinute > 0 ? { images: new TokenBucketLimiter("images", imagesPerMinute, clock) } : {}),
+  };
+}
 
 /**
  * The route pattern that handled a request, for metric labels of bounded cardinality.
@@ -63,6 +90,10 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
   const telemetry = deps.telemetry ?? new Telemetry();
+  const { access } = deps.config;
+  const limiters = deps.limiters ?? tokenBucketLimiters(deps.config, clock);
+  const clientAddress = deps.clientAddress ?? (() => undefined);
+  const clientKey = (c: Context) => c.get("clientKey") ?? `ip:${addressGroup(clientAddress(c) ?? "unknown")}`;
   const services: Services = {
     config: deps.config,
     registry: deps.registry,
@@ -74,6 +105,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     logger,
     clock,
     random: deps.random ?? cryptoRandom,
+    access: new SampleAccess(access, limiters, clock, clientKey),
     samples: new SampleService({
       samplers: deps.samplers,
       store: deps.store,
@@ -93,13 +125,10 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     },
   });
 
-  app.use("*", async (c, next) => {
-    const started = clock.monotonic();
-    await next();
-    const route = routeLabel(c.req.routePath);
-    telemetry.requests.inc({ route, method: c.req.method, status: String(c.res.status) });
-    telemetry.requestSeconds.observe({ route }, (clock.monotonic() - started) / 1000);
-  });
+  app.use("*", requestId({ limitLength: REQUEST_ID_MAX_LENGTH }));
+  app.use("*", observeRequests({ clock, logger, telemetry, route: (c) => routeLabel(c.req.routePath) }));
+  // Before the 405 check, so preflights (OPTIONS) are answered.
+  app.use("/v1/*", corsPolicy(access.corsOrigins));
 
   app.use(
     "*",
@@ -113,6 +142,14 @@ export function createApp(deps: AppDeps): OpenAPIHono {
         ),
     }),
   );
+
+  if (access.metricsToken !== undefined) app.use("/metrics", requireToken(access.metricsToken));
+  if (access.apiKeyDigests.length > 0) {
+    const check = requireApiKey(access.apiKeyDigests);
+    for (const path of POST_ENDPOINTS) app.post(path, check);
+  }
+  // After the key check, so quotas count per key where there is one.
+  if (limiters.requests !== undefined) app.use("/v1/*", limitRequests(limiters.requests, clientKey));
 
   registerModelRoutes(app, services);
   registerModelFileRoutes(app, services);

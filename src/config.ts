@@ -2,6 +2,7 @@
 // Worker passes its env), reporting every bad value at once with the variable's name.
 
 import { LOG_LEVELS, type LogLevel } from "./logger.js";
+import { readAccessConfig, type AccessConfig } from "./middleware/access-config.js";
 
 export type EnvRecord = Readonly<Record<string, string | undefined>>;
 
@@ -33,6 +34,8 @@ export interface Config {
   s3: S3Config | undefined;
   /** The GPU backend pool (GPU_BACKEND_URLS); its other settings are in src/pool/config.ts. */
   gpuBackendUrls: string[];
+  /** What a public deployment sets (issue 9): URL signing, API keys, rate limits, CORS, /metrics token. */
+  access: AccessConfig;
 }
 
 export class ConfigError extends Error {
@@ -157,6 +160,7 @@ export function readConfig(r: ConfigReader): Config {
     logLevel: r.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     s3: readS3(r),
     gpuBackendUrls: r.urlList("GPU_BACKEND_URLS"),
+    access: readAccessConfig(r),
   };
 }
 

@@ -13,6 +13,8 @@ export interface SampleBatch {
   guidance: number;
   /** Aborted when the caller gives up (deadline): work not yet started is dropped. */
   signal?: AbortSignal;
+  /** The X-Request-Id of the request that asked for it (forwarded to GPU backends). */
+  requestId?: string;
 }
 
 export interface SampledImage {

@@ -7,6 +7,7 @@ import type { Config } from "./config.js";
 import type { Encoder } from "./encoder.js";
 import { ApiError } from "./errors.js";
 import type { Logger } from "./logger.js";
+import type { SampleAccess } from "./middleware/sample-access/index.js";
 import type { ModelEntry, ModelRegistry } from "./models/registry.js";
 import type { Sampler } from "./sampler.js";
 import type { RandomSource } from "./samples/params.js";
@@ -26,6 +27,8 @@ export interface Services {
   logger: Logger;
   clock: Clock;
   random: RandomSource;
+  /** URL signatures and image quotas: who may make the service compute. */
+  access: SampleAccess;
 }
 
 /** The model named by the client, or model_not_found (404) listing the known ids. */

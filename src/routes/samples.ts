@@ -2,12 +2,14 @@
 // GET /v1/samples/{model}/{class}/{seed}.png: thin handlers over plain functions.
 
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { ApiError } from "../errors.js";
+import type { SampleOutcome } from "../middleware/context.js";
 import { resolveClass } from "../models/classes.js";
 import { sampleSeeds } from "../noise/gaussian.js";
 import { pickSeed, resolveGuidance } from "../samples/params.js";
 import { IMMUTABLE_CACHE_CONTROL, PNG_CONTENT_TYPE } from "../samples/http.js";
-import type { ResolvedSample } from "../samples/service.js";
+import type { ResolvedSample, SampleTarget } from "../samples/service.js";
 import { samplePath } from "../samples/urls.js";
 import {
   SampleRequestSchema,
@@ -21,14 +23,51 @@ import { errorResponses, limitBody, parseOrThrow } from "./common.js";
 
 type SampleResponse = z.infer<typeof SampleResponseSchema>;
 
+/** What a request adds to its samples' resolution: its admission check, its id, an observer. */
+export interface RequestScope extends Pick<SampleTarget, "admit" | "requestId"> {
+  observe?: (samples: readonly ResolvedSample[]) => void;
+}
+
+/** The scope of request `c`: admission by URL signature (GET only) and image quota; the access log's outcome. */
+async function scopeOf(services: Services, c: Context, signedUrl: boolean): Promise<RequestScope> {
+  const signature = signedUrl ? await services.access.checkUrl(c) : undefined;
+  return {
+    admit: services.access.admit(c, signature),
+    requestId: c.get("requestId"),
+    observe: (samples) => c.set("sampleOutcome", outcomeOf(samples)),
+  };
+}
+
+/** For the access log: what any sample of the request cost (computed over store over cache). */
+export function outcomeOf(samples: readonly ResolvedSample[]): SampleOutcome | undefined {
+  for (const source of ["computed", "store", "cache"] as const) {
+    const found = samples.find((s) => s.source === source);
+    if (found !== undefined) return { source, sampler: found.sampler };
+  }
+  return undefined;
+}
+
 /** POST /v1/samples: validates model-dependent rules, then resolves every sample. */
-export async function createSamples(services: Services, body: SampleRequest, origin: string): Promise<SampleResponse> {
+export async function createSamples(
+  services: Services,
+  body: SampleRequest,
+  origin: string,
+  scope: RequestScope = {},
+): Promise<SampleResponse> {
   const model = requireModel(services.registry, body.model);
   const { manifest } = model;
   const classIndex = resolveClass(manifest, body.class);
   const guidance = resolveGuidance(manifest, body.guidance);
   const seed = body.seed ?? pickSeed(services.random);
-  const resolved = await services.samples.resolve({ model, classIndex, seeds: sampleSeeds(seed, body.n), guidance });
+  const { observe, ...request } = scope;
+  const resolved = await services.samples.resolve({
+    model,
+    classIndex,
+    seeds: sampleSeeds(seed, body.n),
+    guidance,
+    ...request,
+  });
+  observe?.(resolved);
   const samples = await Promise.all(
     resolved.map(async (s, index) => {
       const objectUrl = await services.store.objectUrl(s.key);
@@ -36,7 +75,7 @@ export async function createSamples(services: Services, body: SampleRequest, ori
         index,
         seed: s.seed,
         class: classIndex,
-        url: origin + samplePath(manifest, classIndex, s.seed, guidance),
+        url: origin + (await services.access.handOut(samplePath(manifest, classIndex, s.seed, guidance))),
         key: s.key,
         ...(objectUrl === undefined ? {} : { object_url: objectUrl }),
         source: s.source,
@@ -60,13 +99,23 @@ export async function createSamples(services: Services, body: SampleRequest, ori
 export async function getSample(
   services: Services,
   raw: { model: string; class: string; seed: string; guidance: string | undefined },
+  scope: RequestScope = {},
 ): Promise<ResolvedSample> {
   const params = parseOrThrow(SampleUrlParamsSchema, raw);
   const query = parseOrThrow(SampleUrlQuerySchema, { guidance: raw.guidance });
   const model = requireModel(services.registry, params.model);
   const classIndex = resolveClass(model.manifest, params.class);
   const guidance = resolveGuidance(model.manifest, query.guidance === undefined ? undefined : Number(query.guidance));
-  const [sample] = await services.samples.resolve({ model, classIndex, seeds: [Number(params.seed)], guidance });
+  const { observe, ...request } = scope;
+  const resolved = await services.samples.resolve({
+    model,
+    classIndex,
+    seeds: [Number(params.seed)],
+    guidance,
+    ...request,
+  });
+  observe?.(resolved);
+  const [sample] = resolved;
   if (sample === undefined) throw new ApiError("internal", "internal error");
   return sample;
 }
@@ -118,16 +167,21 @@ export const PNG_ROUTE_NAME = "/v1/samples/{model}/{class}/{seed}.png";
 export function registerSampleRoutes(app: OpenAPIHono, services: Services): void {
   app.openapi(createSamplesRoute(services.config.maxBodyBytes), async (c) => {
     const body = c.req.valid("json");
-    return c.json(await createSamples(services, body, new URL(c.req.url).origin), 200);
+    const response = await createSamples(services, body, new URL(c.req.url).origin, await scopeOf(services, c, false));
+    return c.json(response, 200);
   });
 
   app.get(PNG_ROUTE, async (c) => {
-    const sample = await getSample(services, {
-      model: c.req.param("model"),
-      class: c.req.param("class"),
-      seed: c.req.param("file").replace(/\.png$/, ""),
-      guidance: c.req.query("guidance"),
-    });
+    const sample = await getSample(
+      services,
+      {
+        model: c.req.param("model"),
+        class: c.req.param("class"),
+        seed: c.req.param("file").replace(/\.png$/, ""),
+        guidance: c.req.query("guidance"),
+      },
+      await scopeOf(services, c, true),
+    );
     return pngResponse(sample, c.req.header("if-none-match"));
   });
 

@@ -25,6 +25,10 @@ export interface SampleTarget {
   seeds: readonly number[];
   /** Canonical guidance. */
   guidance: number;
+  /** Asked before computing, with the number of images; throws to refuse (URL signature, image quota). */
+  admit?: (images: number) => Promise<void>;
+  /** The request's X-Request-Id, forwarded to the sampler (GPU backends log it). */
+  requestId?: string;
 }
 
 export interface ResolvedSample extends CachedSample {
@@ -40,6 +44,11 @@ export interface ResolvedSample extends CachedSample {
 interface Found extends CachedSample {
   source: SampleSource;
   sampler: string | null;
+}
+
+/** Refusals by `admit` are one request's own: a request that joined the work of another is not refused by them. */
+function isRefusal(err: unknown): boolean {
+  return err instanceof ApiError && (err.type === "forbidden" || err.type === "rate_limited");
 }
 
 export interface SampleServiceDeps {
@@ -74,7 +83,7 @@ export class SampleService {
       }),
     );
     const seedOf = new Map(keys.map((key, i) => [key, target.seeds[i] ?? 0]));
-    const found = await this.coalescer.runMany(keys, (missing) => this.fill(target, missing, seedOf));
+    const found = await this.coalesce(target, keys, seedOf);
     return keys.map((key) => {
       const entry = found.get(key);
       if (entry === undefined) throw new ApiError("internal", "internal error");
@@ -82,6 +91,33 @@ export class SampleService {
       const { bytes, etag, source, sampler } = entry.value;
       return { key, seed: seedOf.get(key) ?? 0, bytes, etag, source, sampler, shared: entry.shared };
     });
+  }
+
+  /**
+   * Runs the keys through the coalescer. When a computation this request joined was refused
+   * by its leader's `admit` (another client's signature or quota), it tries once more itself.
+   */
+  private async coalesce(target: SampleTarget, keys: readonly string[], seedOf: ReadonlyMap<string, number>) {
+    const own = new Set<unknown>();
+    const { admit } = target;
+    const mine: SampleTarget =
+      admit === undefined
+        ? target
+        : {
+            ...target,
+            admit: (images) =>
+              admit(images).catch((err: unknown) => {
+                own.add(err);
+                throw err;
+              }),
+          };
+    const run = () => this.coalescer.runMany(keys, (missing) => this.fill(mine, missing, seedOf));
+    try {
+      return await run();
+    } catch (err) {
+      if (!isRefusal(err) || own.has(err)) throw err;
+      return run();
+    }
   }
 
   private async fill(
@@ -117,7 +153,8 @@ export class SampleService {
 
     // Keep request order for the batch so sample i is image i of the model's output.
     const ordered = keys.filter((key) => toCompute.includes(key));
-    const { sampler, images } = await this.compute(
+    await target.admit?.(ordered.length);
+    const { images, sampler } = await this.compute(
       target,
       ordered.map((key) => seedOf.get(key) ?? 0),
     );
@@ -152,7 +189,14 @@ export class SampleService {
     const cancel = new AbortController();
     try {
       const images = await withTimeout(
-        sampler.sample({ model, classInput, seeds, guidance: target.guidance, signal: cancel.signal }),
+        sampler.sample({
+          model,
+          classInput,
+          seeds,
+          guidance: target.guidance,
+          signal: cancel.signal,
+          ...(target.requestId === undefined ? {} : { requestId: target.requestId }),
+        }),
         this.deps.sampleTimeoutMs,
         () => {
           cancel.abort();

@@ -19,6 +19,16 @@ describe("parseConfig", () => {
       logLevel: "info",
       s3: undefined,
       gpuBackendUrls: [],
+      // Every public-deployment control is off until its variable is set.
+      access: {
+        urlSigningKey: undefined,
+        apiKeyDigests: [],
+        requestsPerMinute: 0,
+        imagesPerMinute: 0,
+        metricsToken: undefined,
+        corsOrigins: [],
+        trustedProxies: [],
+      },
     });
   });
 
