@@ -25,6 +25,7 @@ import { bundledRegistry, type BundledModel } from "./bundled-models.js";
 import { DeferredWriteCache } from "./deferred-cache.js";
 import { stringVars, type Env } from "./env.js";
 import { createEdgePool } from "./pool/edge-pool.js";
+import { bindingLimiters } from "./rate-limit.js";
 
 export interface EdgeDeps {
   /** onnxruntime-web's .wasm, compiled by wrangler (see workers/index.ts). */
@@ -48,6 +49,7 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
   const { core: config, pool: poolConfig, routing } = readRouterConfig(reader);
   const snapshot = readSnapshotConfig(reader);
   reader.finish();
+  const limiters = bindingLimiters(config, env);
   const logger = createJsonLogger({ level: config.logLevel, clock: systemClock, write: (line) => console.log(line) });
   const telemetry = new Telemetry();
   const pool =
@@ -80,6 +82,9 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
     cache,
     clock: systemClock,
     logger,
+    limiters,
+    // Cloudflare's edge sets it from the connection; clients cannot forge it through the edge.
+    clientAddress: (c) => c.req.header("cf-connecting-ip"),
   });
   return { app, cache, pool };
 }

@@ -1,6 +1,6 @@
 // The Worker's bindings as declared in wrangler.toml: the R2 buckets (sample PNGs, large
-// model files), the GPU pool's Durable Object and the string vars/secrets the core's
-// configuration reads (src/config.ts, src/pool/config.ts).
+// model files), the GPU pool's Durable Object, the rate limiters and the string vars/secrets
+// the core's configuration reads (src/config.ts, src/pool/config.ts).
 
 import type { EnvRecord } from "../src/config.js";
 import type { GpuPool } from "./pool/gpu-pool-object.js";
@@ -21,6 +21,21 @@ export interface Env {
   GPU_BACKEND_URLS?: string;
   /** Secret (`wrangler secret put BACKEND_SECRET`): signs requests to the backends. */
   BACKEND_SECRET?: string;
+  /**
+   * Public-deployment controls (README "Public deployment"); each off until set. Secrets:
+   * URL_SIGNING_KEY, API_KEYS (SHA-256 digests), METRICS_TOKEN (`wrangler secret put`).
+   */
+  URL_SIGNING_KEY?: string;
+  API_KEYS?: string;
+  METRICS_TOKEN?: string;
+  CORS_ORIGINS?: string;
+  /** Switch on the limits that wrangler.toml's [[ratelimits]] bindings below declare. */
+  RATE_LIMIT_REQUESTS_PER_MINUTE?: string;
+  RATE_LIMIT_IMAGES_PER_MINUTE?: string;
+  /** Every /v1 request, per API key or client (CF-Connecting-IP, IPv6 by /64). */
+  REQUESTS_RATE_LIMITER?: RateLimit;
+  /** Computed images, per API key or client. */
+  IMAGES_RATE_LIMITER?: RateLimit;
 }
 
 /**
