@@ -8,7 +8,7 @@ import "../context.js";
 import { rateLimitHeaders } from "./headers.js";
 import type { RateDecision, RateLimiter } from "./limiter.js";
 
-export type { Limiters, RateDecision, RateLimiter } from "./limiter.js";
+export type { LimitName, Limiters, RateDecision, RateLimiter } from "./limiter.js";
 export { TokenBucketLimiter } from "./token-bucket.js";
 
 function refusal(limiter: RateLimiter, decision: RateDecision, cost: number): ApiError {

@@ -1,7 +1,7 @@
 // URL_SIGNING_KEY: signed sample URLs, as imgproxy and imgix sign theirs. `sig` is the
 // unpadded base64url HMAC-SHA256, keyed with the UTF-8 bytes of URL_SIGNING_KEY, of the
-// URL's path and query exactly as sent, with the `sig` parameter left out; an optional
-// `exp` parameter (Unix seconds) is covered by it and ends the URL's validity.
+// URL's path and query as sent without `sig` and `exp`, then `&exp=<Unix seconds>` when the
+// URL has an expiry: so `exp` is covered and ends the URL's validity.
 
 import { fromBase64, toBase64 } from "../../bytes.js";
 
@@ -29,19 +29,26 @@ function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(fromBase64(text.replace(/-/g, "+").replace(/_/g, "/") + "="));
 }
 
-/** Splits `path?query` into the signed text (raw, in order, `sig` removed) and the `sig` values. */
-function split(pathAndQuery: string): { signed: string; sigs: string[]; query: URLSearchParams } {
+/**
+ * The text a signature covers: the path and query with `sig` and `exp` taken out (raw, in
+ * order), then `exp=<value>` appended when the URL has one. For a canonical sample URL that
+ * is its canonical path and query (src/samples/canonical.ts), plus the expiry.
+ */
+function split(pathAndQuery: string): { signed: string; sigs: string[]; exps: string[] } {
   const q = pathAndQuery.indexOf("?");
   const path = q < 0 ? pathAndQuery : pathAndQuery.slice(0, q);
   const parts = q < 0 ? [] : pathAndQuery.slice(q + 1).split("&");
   const sigs: string[] = [];
+  const exps: string[] = [];
   const kept = parts.filter((part) => {
-    if (!part.startsWith(`${SIGNATURE_PARAM}=`)) return part !== "";
-    sigs.push(part.slice(SIGNATURE_PARAM.length + 1));
+    if (part.startsWith(`${SIGNATURE_PARAM}=`)) sigs.push(part.slice(SIGNATURE_PARAM.length + 1));
+    else if (part.startsWith(`${EXPIRY_PARAM}=`)) exps.push(part.slice(EXPIRY_PARAM.length + 1));
+    else return part !== "";
     return false;
   });
+  if (exps.length === 1) kept.push(`${EXPIRY_PARAM}=${exps[0] ?? ""}`);
   const query = kept.join("&");
-  return { signed: query === "" ? path : `${path}?${query}`, sigs, query: new URLSearchParams(query) };
+  return { signed: query === "" ? path : `${path}?${query}`, sigs, exps };
 }
 
 /** The path and query of an absolute URL or a path, as the URL parser writes them. */
@@ -51,17 +58,17 @@ function pathAndQueryOf(url: string): string {
 }
 
 /**
- * Signs a path with query (e.g. `/v1/samples/m/v/c/1.png?guidance=1.00`): any old `sig` is
- * dropped; with `expiresAt` (Unix seconds) an `exp` parameter replaces any old one.
+ * Signs a path with query (e.g. `/v1/samples/m@1.0.0/c/1.png?guidance=1.00`): any old `sig`
+ * is dropped; with `expiresAt` (Unix seconds) an `exp` parameter replaces any old one.
  */
 export async function signPath(key: CryptoKey, pathAndQuery: string, expiresAt?: number): Promise<string> {
-  let { signed } = split(pathAndQueryOf(pathAndQuery));
+  let target = pathAndQueryOf(pathAndQuery);
   if (expiresAt !== undefined) {
-    const { query } = split(signed);
-    query.delete(EXPIRY_PARAM);
-    query.append(EXPIRY_PARAM, String(Math.floor(expiresAt)));
-    signed = `${signed.split("?")[0] ?? ""}?${query.toString()}`;
+    const { signed, exps } = split(target);
+    const bare = exps.length === 1 ? signed.replace(/[?&]exp=[^&]*$/, "") : signed;
+    target = `${bare}${bare.includes("?") ? "&" : "?"}${EXPIRY_PARAM}=${Math.floor(expiresAt)}`;
   }
+  const { signed } = split(target);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, utf8.encode(signed)));
   return `${signed}${signed.includes("?") ? "&" : "?"}${SIGNATURE_PARAM}=${toBase64Url(mac)}`;
 }
@@ -75,10 +82,9 @@ export async function signUrl(url: string, secret: string, options: { expiresAt?
 
 /** Checks the `sig` (and `exp`) of a request's path and query at `nowMs`; MACs compared by crypto.subtle.verify. */
 export async function verifyPath(key: CryptoKey, pathAndQuery: string, nowMs: number): Promise<SignatureCheck> {
-  const { signed, sigs, query } = split(pathAndQuery);
+  const { signed, sigs, exps: exp } = split(pathAndQuery);
   if (sigs.length === 0) return { ok: false, reason: "missing" };
   const sig = sigs[0] ?? "";
-  const exp = query.getAll(EXPIRY_PARAM);
   if (
     sigs.length > 1 ||
     !/^[A-Za-z0-9_-]{43}$/.test(sig) ||

@@ -93,7 +93,7 @@ describe("PoolSampler signed probe", () => {
     const health = await sampler.health();
     expect(health.ok).toBe(false);
     expect(health.detail).toBe(
-      "0/1 backends up: gpu-0:8080 unusable: the backend refused the router's signature (401: the request's signature does not match): BACKEND_SECRET differs from the backend's",
+      "0/1 backends up: backend 0 unusable: the backend refused the router's signature (401: the request's signature does not match): BACKEND_SECRET differs from the backend's",
     );
     // One line for the whole state, not one per round.
     expect(lines.filter((l) => l.level === "error")).toEqual([
@@ -131,7 +131,7 @@ describe("PoolSampler signed probe", () => {
     });
     await old.checkAll();
     expect((await old.health()).detail).toBe(
-      "0/2 backends up: gpu-0:8080 unusable: the backend has no /v1/handshake (404): it is older than this router; upgrade it; gone:1 unusable: the backend is unreachable (TypeError)",
+      "0/2 backends up: backend 0 unusable: the backend has no /v1/handshake (404): it is older than this router; upgrade it; backend 1 unusable: the backend is unreachable (TypeError)",
     );
   });
 });
@@ -152,7 +152,7 @@ describe("PoolSampler routing", () => {
     expect(sampler.accepts(model, 1)).toBe(false);
     expect(await sampler.health()).toEqual({
       ok: false,
-      detail: "0/1 backends up: gpu-0:8080 unusable: the backend is not ready (503)",
+      detail: "0/1 backends up: backend 0 unusable: the backend is not ready (503)",
     });
   });
 
@@ -262,7 +262,7 @@ describe("PoolSampler retries", () => {
     expect([a.requests.length, b.requests.length]).toEqual([1, 2]);
     expect(sampler.backends[0]?.eligible(model.ref)).toBe(false);
     expect((await sampler.health()).detail).toContain(
-      "gpu-0:8080 unusable: the backend refused the router's signature (401: the request's signature does not match): BACKEND_SECRET differs from the backend's",
+      "backend 0 unusable: the backend refused the router's signature (401: the request's signature does not match): BACKEND_SECRET differs from the backend's",
     );
   });
 
