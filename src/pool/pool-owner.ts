@@ -67,7 +67,7 @@ export class PoolOwner {
       breakerFailures: settings.breakerFailures,
       breakerOpenMs: settings.breakerOpenMs,
     };
-    this.backends = settings.urls.map((url) => new Backend(url, backendDeps));
+    this.backends = settings.urls.map((url, i) => new Backend(url, i, backendDeps));
   }
 
   /** Probes every backend once, in parallel; callers during a probe share it. */
