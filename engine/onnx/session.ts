@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
+import { missingLibrary } from "./provider-libraries.js";
 import { fallbackChain, fromOrtName, type ExecutionProvider } from "./providers.js";
 
 export type Session = ort.InferenceSession;
@@ -88,11 +89,18 @@ export async function createSession(
     const fallbacks: CreatedSession["fallbacks"] = [];
     let session: Session | undefined;
     for (const providers of fallbackChain(options.providers)) {
+      const first = providers[0];
+      // A provider whose libraries are absent is skipped without asking ORT, which would
+      // print its own red load error first; the last provider is always left to ORT.
+      const missing = first === undefined || providers.length === 1 ? undefined : missingLibrary(first);
+      if (first !== undefined && missing !== undefined) {
+        fallbacks.push({ provider: first, error: missing });
+        continue;
+      }
       try {
         session = await open(bytes, providers, options, path.join(dir, "profile"));
         break;
       } catch (err) {
-        const first = providers[0];
         if (first === undefined || providers.length === 1) throw err;
         fallbacks.push({ provider: first, error: message(err) });
       }

@@ -83,6 +83,9 @@ describe("backend start-up", () => {
       unavailable: "cuda",
       fallback: "cpu",
     });
+    // Found absent before ORT was asked, so ORT's own red load error never shows (issue 13).
+    expect(String(warning?.error)).toMatch(/libonnxruntime_providers_\w+\.so is not installed/);
+    expect(backend.output()).not.toMatch(/Failed to load library/);
     const session = logLines().find((l) => l.message === "session ready");
     expect(session).toMatchObject({ provider: "cpu", nodes: { CPUExecutionProvider: expect.any(Number) as number } });
     const text = await metrics();
