@@ -1,49 +1,109 @@
-// `npm run bench`: latency of a cached hit. Starts the router as `npm start` does (models/,
-// local store in a temp dir), stores one sample of the shipped model, then times sequential
-// GETs of its URL.
-// BENCH_REQUESTS (default 200) sets the count; output is one JSON line.
+// `npm run bench:cached-hit`: cached hits with every public-deployment control off (as
+// `npm start`) and on (URL_SIGNING_KEY, API_KEYS, RATE_LIMIT_*, METRICS_TOKEN, CORS_ORIGINS),
+// side by side: two routers started as `npm start` does, one sample stored in each through
+// POST /v1/samples, then rounds of sequential GETs of its (signed) URL, alternating routers
+// so both see the same machine. BENCH_ROUNDS (default 20) x BENCH_REQUESTS (default 50).
+// Output: one JSON line per configuration (median requests/s over rounds, latency).
 
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startRouter } from "../tests/helpers/processes.js";
 
+const API_KEY = "bench-api-key-0123456789abcdef";
+const CONTROLS = {
+  URL_SIGNING_KEY: "bench-url-signing-key-0123456789abcdef",
+  API_KEYS: createHash("sha256").update(API_KEY).digest("hex"),
+  // High enough never to refuse: the cost of counting, not of refusing, is measured.
+  RATE_LIMIT_REQUESTS_PER_MINUTE: "1000000",
+  RATE_LIMIT_IMAGES_PER_MINUTE: "1000000",
+  METRICS_TOKEN: "bench-metrics-token-0123",
+  CORS_ORIGINS: "https://app.example",
+};
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 }
 
-async function main(): Promise<void> {
-  const count = Number(process.env.BENCH_REQUESTS ?? "200");
+interface Subject {
+  name: string;
+  url: string;
+  rps: number[];
+  ms: number[];
+  stop: () => Promise<unknown>;
+  dataDir: string;
+}
+
+async function start(name: string, env: Record<string, string>, headers: Record<string, string>): Promise<Subject> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "biflow-bench-"));
-  const router = await startRouter({ MODELS_DIR: "", DATA_DIR: dataDir, S3_ENDPOINT: "", GPU_BACKEND_URLS: "" });
-  try {
-    const url = `${router.url}/v1/samples/fmnist-biflow-s/sneaker/42.png?guidance=1.00`;
-    const first = await fetch(url);
-    if (first.status !== 200) throw new Error(`warm-up GET answered ${first.status}`);
-    await first.arrayBuffer();
-    const times: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const started = performance.now();
-      const res = await fetch(url);
-      await res.arrayBuffer();
-      times.push(performance.now() - started);
-      if (res.headers.get("x-sample-source") !== "cache") throw new Error("expected a cache hit");
+  const router = await startRouter({
+    MODELS_DIR: "",
+    DATA_DIR: dataDir,
+    S3_ENDPOINT: "",
+    GPU_BACKEND_URLS: "",
+    ...env,
+  });
+  const res = await fetch(`${router.url}/v1/samples`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ model: "fmnist-biflow-s", n: 1, class: "sneaker", seed: 42, guidance: 1 }),
+  });
+  if (res.status !== 200) throw new Error(`${name}: POST answered ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { samples: { url: string }[] };
+  const url = body.samples[0]?.url;
+  if (url === undefined) throw new Error(`${name}: no sample URL`);
+  return { name, url, rps: [], ms: [], stop: () => router.stop("SIGTERM"), dataDir };
+}
+
+async function round(subject: Subject, requests: number): Promise<void> {
+  const started = performance.now();
+  for (let i = 0; i < requests; i++) {
+    const t = performance.now();
+    const res = await fetch(subject.url, { headers: { origin: "https://blog.example" } });
+    await res.arrayBuffer();
+    subject.ms.push(performance.now() - t);
+    if (res.headers.get("x-sample-source") !== "cache") {
+      throw new Error(`${subject.name}: expected a cache hit, got ${res.status} ${res.headers.get("x-sample-source")}`);
     }
-    times.sort((a, b) => a - b);
-    const round = (ms: number) => Math.round(ms * 1000) / 1000;
-    process.stdout.write(
-      `${JSON.stringify({
-        benchmark: "cached-hit GET /v1/samples/{model}/{class}/{seed}.png",
-        requests: count,
-        median_ms: round(percentile(times, 0.5)),
-        p95_ms: round(percentile(times, 0.95)),
-        min_ms: round(times[0] ?? NaN),
-        max_ms: round(times.at(-1) ?? NaN),
-      })}\n`,
-    );
+  }
+  subject.rps.push((requests * 1000) / (performance.now() - started));
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? "20");
+  const requests = Number(process.env.BENCH_REQUESTS ?? "50");
+  const subjects = [
+    await start("controls off", {}, {}),
+    await start("controls on", CONTROLS, { authorization: `Bearer ${API_KEY}` }),
+  ];
+  try {
+    if (!new URL(subjects[1]?.url ?? "").searchParams.has("sig")) throw new Error("controls on: URL is not signed");
+    for (const s of subjects) await round(s, requests); // warm-up, discarded
+    for (const s of subjects) s.rps.length = s.ms.length = 0;
+    for (let r = 0; r < rounds; r++)
+      for (const s of r % 2 === 0 ? subjects : [...subjects].reverse()) await round(s, requests);
+    const round3 = (x: number) => Math.round(x * 1000) / 1000;
+    for (const s of subjects) {
+      const rps = [...s.rps].sort((a, b) => a - b);
+      const ms = [...s.ms].sort((a, b) => a - b);
+      process.stdout.write(
+        `${JSON.stringify({
+          benchmark: "cached-hit GET /v1/samples/{model}/{class}/{seed}.png",
+          config: s.name,
+          rounds,
+          requests_per_round: requests,
+          median_rps: Math.round(percentile(rps, 0.5)),
+          median_ms: round3(percentile(ms, 0.5)),
+          p95_ms: round3(percentile(ms, 0.95)),
+        })}\n`,
+      );
+    }
   } finally {
-    await router.stop("SIGTERM");
-    await rm(dataDir, { recursive: true, force: true });
+    for (const s of subjects) {
+      await s.stop();
+      await rm(s.dataDir, { recursive: true, force: true });
+    }
   }
 }
 
