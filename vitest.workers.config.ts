@@ -26,6 +26,19 @@ async function readGoldens(): Promise<ProvidedGolden[]> {
 export default defineProject(async () => {
   // The Worker imports the bundled-model list; tests see exactly what wrangler deploys.
   await writeModelsModule(path.join(ROOT, "models"));
+  // The GPU pool tests' Worker also knows the fixture models, listed by the same script: the
+  // GPU-only tiny-gpu comes out manifest only, never bundled.
+  const fixtures = path.join(ROOT, "tests", "worker", "pool");
+  await writeModelsModule(
+    path.join(ROOT, "tests/fixtures/models"),
+    undefined,
+    path.join(fixtures, "edge-fixtures.generated.ts"),
+  );
+  await writeModelsModule(
+    path.join(ROOT, "tests/fixtures/gpu-models"),
+    undefined,
+    path.join(fixtures, "gpu-fixtures.generated.ts"),
+  );
   return {
     plugins: [
       cloudflareTest({
@@ -38,6 +51,8 @@ export default defineProject(async () => {
       name: "worker",
       include: ["tests/worker/**/*.test.ts"],
       setupFiles: ["tests/worker/setup-models.ts"],
+      // Real GPU backends, s3rver, a Node router and a control server on loopback (in Node).
+      globalSetup: ["tests/worker-setup/pool-processes.ts"],
       provide: { workerGoldens: await readGoldens() },
       // One runner for every worker test file: the pool ships the 14 MB ORT module to workerd
       // as JSON (10-25 s here), and that should happen once, not once per file.

@@ -46,8 +46,9 @@ function modelsTable(models: { folder: string; manifest: ModelManifest }[], edge
     const plan = edge.find((e) => e.folder === folder);
     const worker =
       plan === undefined
-        ? "not placed on the edge"
-        : [...plan.bundled.map((f) => `\`${f}\` bundled`), ...plan.inR2.map((f) => `\`${f}\` from R2`)].join(", ");
+        ? "not placed on the edge or GPU"
+        : [...plan.bundled.map((f) => `\`${f}\` bundled`), ...plan.inR2.map((f) => `\`${f}\` from R2`)].join(", ") ||
+          "manifest only: the GPU pool serves it";
     return (
       `| [\`${folder}/\`](models/${folder}/README.md) | \`${manifest.version}\` | ${files} | ${params} | ` +
       `${manifest.placements.join(", ")} | ${worker} |`

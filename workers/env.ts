@@ -36,6 +36,22 @@ export interface Env {
   REQUESTS_RATE_LIMITER?: RateLimit;
   /** Computed images, per API key or client. */
   IMAGES_RATE_LIMITER?: RateLimit;
+  /** "true": backends write the PNGs into SAMPLES through R2's S3 API; the Worker skips its put. */
+  GPU_BACKEND_UPLOADS?: string;
+  /** Routing (src/pool/config.ts, read as on Node): edge batch and model size limits, Retry-After. */
+  EDGE_MAX_BATCH?: string;
+  EDGE_MAX_PARAMS?: string;
+  RETRY_AFTER_SECONDS?: string;
+  /** Pool settings, as on Node; POOL_SNAPSHOT_* are the Worker's own (README, Worker section). */
+  BACKEND_TIMEOUT_MS?: string;
+  POOL_HEALTH_INTERVAL_MS?: string;
+  POOL_HEALTH_TIMEOUT_MS?: string;
+  POOL_BREAKER_FAILURES?: string;
+  POOL_BREAKER_OPEN_MS?: string;
+  POOL_SNAPSHOT_REFRESH_MS?: string;
+  POOL_SNAPSHOT_MAX_AGE_MS?: string;
+  POOL_SNAPSHOT_WAIT_MS?: string;
+  CACHE_MAX_BYTES?: string;
 }
 
 /**

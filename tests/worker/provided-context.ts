@@ -6,5 +6,13 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** tests/worker/golden/: PNGs from the Node WASM sampler (npm run worker:golden). */
     workerGoldens: ProvidedGolden[];
+    /** GPU backend base URLs for the Worker's pool (tests/worker-setup/pool-processes.ts). */
+    poolBackends: string[];
+    /** The shared secret those backends accept. */
+    poolSecret: string;
+    /** POST /backends/{i}/stop kills backend i; GET /s3/{key} reads the s3rver bucket. */
+    poolControl: string;
+    /** A Node router (`npm start`) over tests/fixtures/models, without a pool. */
+    nodeRouter: string;
   }
 }
