@@ -79,7 +79,8 @@ describe("a router whose secret the backend rejects", () => {
     expect(res.status).toBe(200);
     expect(body.checks["sampler:gpu-pool"]).toEqual({
       ok: false,
-      detail: `0/1 backends up: ${host()} unusable: the backend refused the router's signature (401: the request's signature does not match): BACKEND_SECRET differs from the backend's`,
+      // /health/ready is public: it names the backend by index, never by host (issue 9).
+      detail: `0/1 backends up: backend 0 unusable: the backend refused the router's signature (401: the request's signature does not match): BACKEND_SECRET differs from the backend's`,
     });
     expect(body.checks["sampler:engine"]?.ok).toBe(true);
   });
