@@ -1,14 +1,18 @@
 // ObjectStore in a local directory: the embedded default when no S3 endpoint is set.
-// Writes go to a temporary file renamed into place, so readers never see half a PNG.
+// Writes go to a temporary file hard-linked into place, which fails when the key exists:
+// readers never see half a PNG, and the first writer wins. ETags live in .meta/{key}.etag.
 
-import { mkdir, readFile, rename, stat, writeFile, access, constants } from "node:fs/promises";
+import { access, constants, link, mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import {
   DEFAULT_CONTENT_TYPE,
+  etagFromMetadata,
+  etagToMetadata,
   type ObjectInfo,
   type ObjectStore,
   type PutOptions,
+  type PutOutcome,
   type StoredObject,
 } from "../src/storage/object-store.js";
 
@@ -18,8 +22,23 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = { ".png": "image/png", "
 /** Keys are relative paths of safe segments: nothing may escape the root. */
 const SAFE_KEY = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
+/** Metadata lives beside the objects under a name no key can have (keys never start with '.'). */
+const META_DIR = ".meta";
+
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === "ENOENT";
+}
+
+function isExisting(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === "EEXIST";
+}
+
+/** Writes a file through a temporary one renamed into place (readers never see it half written). */
+async function writeAtomically(target: string, bytes: Uint8Array | string): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const temporary = `${target}.${randomUUID()}.tmp`;
+  await writeFile(temporary, bytes);
+  await rename(temporary, target);
 }
 
 export class FsObjectStore implements ObjectStore {
@@ -34,13 +53,29 @@ export class FsObjectStore implements ObjectStore {
     return path.join(this.root, ...key.split("/"));
   }
 
+  private metaFile(key: string): string {
+    return path.join(this.root, META_DIR, ...`${key}.etag`.split("/"));
+  }
+
+  /** The ETag kept for a key, or undefined (no metadata: the object predates it). */
+  private async etag(key: string): Promise<{ etag?: string }> {
+    try {
+      const etag = etagFromMetadata((await readFile(this.metaFile(key), "utf8")).trim());
+      return etag === undefined ? {} : { etag };
+    } catch (err) {
+      if (isMissing(err)) return {};
+      throw err;
+    }
+  }
+
   private contentType(key: string): string {
     return CONTENT_TYPES[path.extname(key)] ?? DEFAULT_CONTENT_TYPE;
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
     try {
-      return { bytes: new Uint8Array(await readFile(this.file(key))), contentType: this.contentType(key) };
+      const bytes = new Uint8Array(await readFile(this.file(key)));
+      return { bytes, contentType: this.contentType(key), ...(await this.etag(key)) };
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw err;
@@ -49,19 +84,31 @@ export class FsObjectStore implements ObjectStore {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      return { size: (await stat(this.file(key))).size, contentType: this.contentType(key) };
+      const { size } = await stat(this.file(key));
+      return { size, contentType: this.contentType(key), ...(await this.etag(key)) };
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw err;
     }
   }
 
-  async put(key: string, bytes: Uint8Array, _options: PutOptions): Promise<void> {
+  async put(key: string, bytes: Uint8Array, options: PutOptions): Promise<PutOutcome> {
     const target = this.file(key);
     await mkdir(path.dirname(target), { recursive: true });
     const temporary = `${target}.${randomUUID()}.tmp`;
     await writeFile(temporary, bytes);
-    await rename(temporary, target);
+    try {
+      // link(2) fails with EEXIST when the target exists: an exclusive create of the whole file.
+      await link(temporary, target);
+    } catch (err) {
+      if (isExisting(err)) return "exists";
+      throw err;
+    } finally {
+      await unlink(temporary);
+    }
+    // Only the winner writes the ETag; until it lands, readers see an object without one.
+    if (options.etag !== undefined) await writeAtomically(this.metaFile(key), etagToMetadata(options.etag));
+    return "created";
   }
 
   objectUrl(): Promise<string | undefined> {

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     await mkdir(path.join(GOLDEN_DIR, manifest.id), { recursive: true });
     for (const c of casesFor(model)) {
       const label = classLabel(manifest, c.classIndex);
-      const url = `/v1/samples/${manifest.id}/${label}/${c.seed}.png?guidance=${formatGuidance(c.guidance)}`;
+      const url = `/v1/samples/${manifest.id}@${manifest.version}/${label}/${c.seed}.png?guidance=${formatGuidance(c.guidance)}`;
       const png = new Uint8Array(await (await ok(await app.request(url), url)).arrayBuffer());
       const file = `${manifest.id}/${label}-${c.seed}-g${formatGuidance(c.guidance)}.png`;
       await writeFile(path.join(GOLDEN_DIR, file), png);

@@ -46,13 +46,9 @@ export const SampleRequestSchema = z
         .max(UINT32_MAX, seedRule)
         .optional()
         .openapi({ description: "Sample i uses seed (seed + i) mod 2^32. Absent: the service picks one." }),
-      guidance: z
-        .number(guidanceRule)
-        .finite(guidanceRule)
-        .optional()
-        .openapi({
-          description: "Classifier-free guidance scale, rounded to 2 decimals. Absent: the model's default.",
-        }),
+      guidance: z.number(guidanceRule).finite(guidanceRule).optional().openapi({
+        description: "Classifier-free guidance scale, rounded to 2 decimals. Absent: the model's default.",
+      }),
     },
     { error: (issue) => (issue.code === "invalid_type" ? "request body must be a JSON object" : undefined) },
   )
@@ -60,17 +56,26 @@ export const SampleRequestSchema = z
 
 export type SampleRequest = z.infer<typeof SampleRequestSchema>;
 
+/** The sample URL's path and query as /openapi.json shows them; parseSampleUrl (src/samples/canonical.ts) checks them. */
 export const SampleUrlParamsSchema = z.object({
   model: z
     .string()
     .min(1)
-    .max(64)
-    .openapi({ param: { name: "model", in: "path" }, example: "fmnist-biflow-s" }),
+    .max(129)
+    .openapi({
+      param: { name: "model", in: "path" },
+      description: "`{model id}@{version}` (canonical), or the id alone (redirects to the current version).",
+      example: "fmnist-biflow-s@1.1.0",
+    }),
   class: z
     .string()
     .min(1)
     .max(64)
-    .openapi({ param: { name: "class", in: "path" }, description: "Index, name slug, or `null`.", example: "sneaker" }),
+    .openapi({
+      param: { name: "class", in: "path" },
+      description: "Slug (canonical), index, name, or `null` for unconditional.",
+      example: "sneaker",
+    }),
   seed: z
     .string()
     .regex(/^\d{1,10}$/, seedRule)
@@ -78,12 +83,38 @@ export const SampleUrlParamsSchema = z.object({
     .openapi({ param: { name: "seed", in: "path" }, description: "The sample's uint32 seed.", example: "42" }),
 });
 
-export const SampleUrlQuerySchema = z.object({
+export const SampleUrlQuerySchema = z.strictObject({
   guidance: z
     .string()
     .regex(/^-?\d{1,6}(\.\d{1,12})?$/, guidanceRule)
     .optional()
-    .openapi({ param: { name: "guidance", in: "query" }, example: "1.00" }),
+    .openapi({
+      param: { name: "guidance", in: "query" },
+      description: "Two decimals (canonical); absent: redirects to the version's default.",
+      example: "0.50",
+    }),
+  sampler: z
+    .enum(["g", "exact", "jacobi"])
+    .optional()
+    .openapi({
+      param: { name: "sampler", in: "query" },
+      description: "Absent (canonical) or `g`: G's one pass. `exact` and `jacobi` have their place in the URL scheme.",
+    }),
+  iterations: z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: "iterations", in: "query" },
+      description: "sampler=jacobi: one count or one per block.",
+    }),
+  tolerance: z
+    .string()
+    .optional()
+    .openapi({ param: { name: "tolerance", in: "query" }, description: "sampler=jacobi: per-image early stop." }),
+  variant: z
+    .string()
+    .optional()
+    .openapi({ param: { name: "variant", in: "query" }, description: "A variant of the version's weights." }),
 });
 
 export const ErrorSchema = z
@@ -118,7 +149,7 @@ export const SampleItemSchema = z.object({
   index: z.number().int(),
   seed: z.number().int(),
   class: z.number().int().nullable(),
-  url: z.string().openapi({ description: "Immutable on-demand URL of this sample's PNG." }),
+  url: z.string().openapi({ description: "Canonical (versioned, immutable) URL of this sample's PNG." }),
   key: z.string().openapi({ description: "Object key in the store." }),
   object_url: z.string().optional().openapi({ description: "Direct store URL (public or presigned), if configured." }),
   source: z.enum(["cache", "store", "computed"]),

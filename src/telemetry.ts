@@ -46,6 +46,10 @@ export class Telemetry {
     "Encoder invocations (POST /v1/encode) by encoder, model and outcome.",
     ["encoder", "model", "outcome"],
   );
+  readonly writeRaces: Counter = this.registry.counter(
+    "biflow_store_write_races_total",
+    "Computed samples whose key another writer stored first; the stored object was served (first writer wins).",
+  );
   readonly coalesced: Counter = this.registry.counter(
     "biflow_coalesced_samples_total",
     "Samples that joined an identical computation already in flight.",

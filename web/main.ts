@@ -4,7 +4,7 @@
 import { NULL_CLASS_LABEL } from "../src/models/classes.js";
 import { sampleSeeds } from "../src/noise/gaussian.js";
 import { cryptoRandom, pickSeed } from "../src/samples/params.js";
-import { sampleUrlPath } from "../src/samples/urls.js";
+import { canonicalSamplePath } from "../src/samples/canonical.js";
 import { createServerSamples, listModels, type ModelInfo } from "./api.js";
 import { BrowserSampler } from "./browser-sampler.js";
 import { fillModels, findControls, readParams, selectedModel, showModel, type Params } from "./form.js";
@@ -53,7 +53,16 @@ async function generateInBrowser(p: Params): Promise<void> {
     result.images.map((raster, i) => ({
       seed: seeds[i] ?? 0,
       className: className(p.model, p.classIndex),
-      url: sampleUrlPath(p.model.id, classLabel(p.model, p.classIndex), seeds[i] ?? 0, p.guidance),
+      url: canonicalSamplePath(
+        {
+          modelId: p.model.id,
+          version: p.model.version,
+          classIndex: p.classIndex,
+          seed: seeds[i] ?? 0,
+          guidance: p.guidance,
+        },
+        classLabel(p.model, p.classIndex),
+      ),
       picture: { kind: "raster", raster },
     })),
     `drawn in the browser with ${backend}`,

@@ -1,16 +1,19 @@
-// POST /v1/samples (n samples, their seed and immutable URLs) and the on-demand sample URL
-// GET /v1/samples/{model}/{class}/{seed}.png: thin handlers over plain functions.
+// POST /v1/samples (n samples, their seed and canonical URLs) and the on-demand sample URL
+// GET /v1/samples/{model}@{version}/{class}/{seed}.png?guidance=w: canonical URLs answer the
+// PNG (immutable), other forms redirect to theirs (docs/SAMPLE-URLS.md).
 
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ApiError } from "../errors.js";
 import type { SampleOutcome } from "../middleware/context.js";
-import { resolveClass } from "../models/classes.js";
+import { classLabel, resolveClass } from "../models/classes.js";
+import type { ModelEntry } from "../models/registry.js";
 import { sampleSeeds } from "../noise/gaussian.js";
+import { canonicalSamplePath, parseSampleUrl, sampleKey } from "../samples/canonical.js";
 import { pickSeed, resolveGuidance } from "../samples/params.js";
 import { IMMUTABLE_CACHE_CONTROL, PNG_CONTENT_TYPE } from "../samples/http.js";
-import type { ResolvedSample, SampleTarget } from "../samples/service.js";
-import { samplePath } from "../samples/urls.js";
+import { resolveSampleUrl, versionGone, type ResolvedSampleUrl } from "../samples/sample-url.js";
+import type { FoundSample, ResolvedSample, SampleTarget } from "../samples/service.js";
 import {
   SampleRequestSchema,
   SampleResponseSchema,
@@ -19,7 +22,10 @@ import {
   type SampleRequest,
 } from "../schemas.js";
 import { requireModel, type Services } from "../services.js";
-import { errorResponses, limitBody, parseOrThrow } from "./common.js";
+import { errorResponses, limitBody } from "./common.js";
+
+/** Redirects to a canonical URL may change with the next release: caches keep them briefly. */
+export const REDIRECT_CACHE_CONTROL = "public, max-age=60";
 
 type SampleResponse = z.infer<typeof SampleResponseSchema>;
 
@@ -75,7 +81,14 @@ export async function createSamples(
         index,
         seed: s.seed,
         class: classIndex,
-        url: origin + (await services.access.handOut(samplePath(manifest, classIndex, s.seed, guidance))),
+        url:
+          origin +
+          (await services.access.handOut(
+            canonicalSamplePath(
+              { modelId: manifest.id, version: manifest.version, classIndex, seed: s.seed, guidance },
+              classLabel(manifest, classIndex),
+            ),
+          )),
         key: s.key,
         ...(objectUrl === undefined ? {} : { object_url: objectUrl }),
         source: s.source,
@@ -95,29 +108,48 @@ export async function createSamples(
   };
 }
 
-/** GET /v1/samples/{model}/{class}/{seed}.png: one sample, from cache, store or sampler. */
-export async function getSample(
+/** A redirect to the canonical URL (path and query, relative to this origin). */
+export function redirectResponse(location: string): Response {
+  return new Response(null, { status: 302, headers: { location, "cache-control": REDIRECT_CACHE_CONTROL } });
+}
+
+/**
+ * The PNG of a canonical URL. A conditional GET whose ETag the cache or the store's metadata
+ * confirms answers 304 without reading or computing the image; a version no longer loaded
+ * is served from the store or answers 410, never computed by the current model.
+ */
+export async function canonicalSample(
   services: Services,
-  raw: { model: string; class: string; seed: string; guidance: string | undefined },
+  model: ModelEntry,
+  target: ResolvedSampleUrl,
+  ifNoneMatch: string | undefined,
   scope: RequestScope = {},
-): Promise<ResolvedSample> {
-  const params = parseOrThrow(SampleUrlParamsSchema, raw);
-  const query = parseOrThrow(SampleUrlQuerySchema, { guidance: raw.guidance });
-  const model = requireModel(services.registry, params.model);
-  const classIndex = resolveClass(model.manifest, params.class);
-  const guidance = resolveGuidance(model.manifest, query.guidance === undefined ? undefined : Number(query.guidance));
+): Promise<Response> {
+  const key = sampleKey(target.id);
   const { observe, ...request } = scope;
+  if (ifNoneMatch !== undefined) {
+    const known = await services.samples.etagOf(key);
+    if (known !== undefined && etagMatches(ifNoneMatch, known.etag)) {
+      return new Response(null, { status: 304, headers: pngHeaders({ key, sampler: null, ...known }) });
+    }
+  }
+  if (!target.current) {
+    const found = await services.samples.find(key);
+    if (found === undefined) throw versionGone(model.manifest, target.id.version, "this sample was not stored");
+    observe?.([{ ...found, seed: target.id.seed, shared: false }]);
+    return pngResponse(found, ifNoneMatch);
+  }
   const resolved = await services.samples.resolve({
     model,
-    classIndex,
-    seeds: [Number(params.seed)],
-    guidance,
+    classIndex: target.id.classIndex,
+    seeds: [target.id.seed],
+    guidance: target.id.guidance,
     ...request,
   });
   observe?.(resolved);
   const [sample] = resolved;
   if (sample === undefined) throw new ApiError("internal", "internal error");
-  return sample;
+  return pngResponse(sample, ifNoneMatch);
 }
 
 /** If-None-Match uses the weak comparison (RFC 9110 section 13.1.2). */
@@ -127,8 +159,8 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
   return ifNoneMatch.split(",").some((tag) => tag.trim() === "*" || strip(tag) === strip(etag));
 }
 
-export function pngResponse(sample: ResolvedSample, ifNoneMatch: string | undefined): Response {
-  const headers = {
+function pngHeaders(sample: Pick<FoundSample, "etag" | "source" | "key" | "sampler">): Record<string, string> {
+  return {
     "cache-control": IMMUTABLE_CACHE_CONTROL,
     etag: sample.etag,
     "x-sample-source": sample.source,
@@ -136,6 +168,10 @@ export function pngResponse(sample: ResolvedSample, ifNoneMatch: string | undefi
     // Which sampler computed it ("wasm", "gpu-pool"); "none" for cache and store hits.
     "x-sampler": sample.sampler ?? "none",
   };
+}
+
+export function pngResponse(sample: FoundSample, ifNoneMatch: string | undefined): Response {
+  const headers = pngHeaders(sample);
   if (etagMatches(ifNoneMatch, sample.etag)) return new Response(null, { status: 304, headers });
   return new Response(sample.bytes.slice(), {
     status: 200,
@@ -172,31 +208,39 @@ export function registerSampleRoutes(app: OpenAPIHono, services: Services): void
   });
 
   app.get(PNG_ROUTE, async (c) => {
-    const sample = await getSample(
-      services,
-      {
-        model: c.req.param("model"),
-        class: c.req.param("class"),
-        seed: c.req.param("file").replace(/\.png$/, ""),
-        guidance: c.req.query("guidance"),
-      },
-      await scopeOf(services, c, true),
-    );
-    return pngResponse(sample, c.req.header("if-none-match"));
+    const parts = parseSampleUrl(new URL(c.req.url));
+    const model = requireModel(services.registry, parts.model);
+    const target = resolveSampleUrl(parts, model.manifest);
+    if (!target.isCanonical) {
+      // A validly signed URL redirects to its canonical URL signed afresh (same expiry); an
+      // unsigned one to the unsigned canonical URL, which computes nothing while signing is on.
+      const signature = await services.access.checkUrl(c);
+      const location =
+        signature?.ok === true
+          ? await services.access.handOut(target.canonical, signature.expiresAt)
+          : target.canonical;
+      return redirectResponse(location);
+    }
+    return canonicalSample(services, model, target, c.req.header("if-none-match"), await scopeOf(services, c, true));
   });
 
   // Hono's path syntax cannot say "{seed}.png", so this route is documented by hand, with
-  // the same schemas that getSample validates with.
+  // the schemas that describe what parseSampleUrl checks.
   app.openAPIRegistry.registerPath({
     method: "get",
     path: PNG_ROUTE_NAME,
     tags: ["samples"],
-    summary: "One sample as PNG: deterministic, cacheable forever (ETag, immutable)",
+    summary: "One sample as PNG; its canonical URL (docs/SAMPLE-URLS.md) is cacheable forever (ETag, immutable)",
     request: { params: SampleUrlParamsSchema, query: SampleUrlQuerySchema },
     responses: {
-      200: { description: "The PNG.", content: { "image/png": { schema: z.string().openapi({ format: "binary" }) } } },
+      200: {
+        description: "The PNG (canonical URLs only).",
+        content: { "image/png": { schema: z.string().openapi({ format: "binary" }) } },
+      },
+      302: { description: "Not the canonical URL: Location is (short max-age)." },
       304: { description: "Not modified (If-None-Match matched the ETag)." },
       ...errorResponses,
+      410: { ...errorResponses[400], description: "A version no longer loaded, and this sample was not stored." },
     },
   });
 }

@@ -1,6 +1,8 @@
 // Resolving samples: for each key, cache -> object store -> compute (one sampler call for
 // all misses of a request) -> store put -> cache put, with identical in-flight work
-// coalesced so N concurrent requests for one key cost one computation.
+// coalesced so N concurrent requests for one key cost one computation. Store puts are
+// first-writer-wins: a request that loses the race serves the stored object instead of its
+// own, so every answer for a key has the same bytes and ETag.
 
 import { strongEtag } from "../bytes.js";
 import type { CachedSample, SampleCache } from "../cache/sample-cache.js";
@@ -11,7 +13,7 @@ import { sampleKey } from "../keys.js";
 import type { Logger } from "../logger.js";
 import type { ModelEntry } from "../models/registry.js";
 import { pickSampler, type ChooseSampler, type SampledImage, type Sampler } from "../sampler.js";
-import type { ObjectStore } from "../storage/object-store.js";
+import type { ObjectStore, PutOutcome, StoredObject } from "../storage/object-store.js";
 import type { Telemetry } from "../telemetry.js";
 import { IMMUTABLE_CACHE_CONTROL, PNG_CONTENT_TYPE } from "./http.js";
 import { withTimeout } from "../timeout.js";
@@ -49,6 +51,11 @@ interface Found extends CachedSample {
 /** Refusals by `admit` are one request's own: a request that joined the work of another is not refused by them. */
 function isRefusal(err: unknown): boolean {
   return err instanceof ApiError && (err.type === "forbidden" || err.type === "rate_limited");
+}
+
+/** A sample found by key alone (cache or store), as served for versions no longer loaded. */
+export interface FoundSample extends Found {
+  key: string;
 }
 
 export interface SampleServiceDeps {
@@ -120,6 +127,36 @@ export class SampleService {
     }
   }
 
+  /** A stored sample by key, from the cache or the store; never computes. */
+  async find(key: string): Promise<FoundSample | undefined> {
+    const cached = await this.cacheGet(key);
+    this.deps.telemetry.lookup("cache", cached !== undefined);
+    if (cached !== undefined) return { ...cached, key, source: "cache", sampler: null };
+    const stored = await this.storeGet(key);
+    this.deps.telemetry.lookup("store", stored !== undefined);
+    if (stored === undefined) return undefined;
+    const sample = await withEtag(stored);
+    await this.cachePut(key, sample);
+    return { ...sample, key, source: "store", sampler: null };
+  }
+
+  /**
+   * The ETag of a stored sample without reading its bytes: from the cache, else from the
+   * store's metadata (a HEAD). Undefined when neither knows it (then the caller resolves).
+   */
+  async etagOf(key: string): Promise<{ etag: string; source: SampleSource } | undefined> {
+    const cached = await this.cacheGet(key);
+    if (cached !== undefined) return { etag: cached.etag, source: "cache" };
+    let info;
+    try {
+      info = await this.deps.store.head(key);
+    } catch (err) {
+      this.deps.logger.error("object store head failed", { store: this.deps.store.name, key, error: err });
+      throw new ApiError("storage_unavailable", "the object store is unavailable", { cause: err });
+    }
+    return info?.etag === undefined ? undefined : { etag: info.etag, source: "store" };
+  }
+
   private async fill(
     target: SampleTarget,
     keys: readonly string[],
@@ -144,7 +181,7 @@ export class SampleService {
           toCompute.push(key);
           return;
         }
-        const sample = { bytes: hit, etag: await strongEtag(hit) };
+        const sample = await withEtag(hit);
         await this.cachePut(key, sample);
         out.set(key, { ...sample, source: "store", sampler: null });
       }),
@@ -162,14 +199,30 @@ export class SampleService {
       ordered.map(async (key, i) => {
         const image = images[i];
         if (image === undefined) throw new ApiError("internal", "internal error");
-        const sample = { bytes: image.png, etag: await strongEtag(image.png) };
-        // A sampler that stored the PNG itself (GPU backends writing to S3) saves an upload.
-        if (image.stored !== true) await this.storePut(key, image.png);
-        await this.cachePut(key, sample);
-        out.set(key, { ...sample, source: "computed", sampler });
+        const found = await this.keep(key, image.png, image.stored === true, sampler);
+        await this.cachePut(key, found);
+        out.set(key, found);
       }),
     );
     return out;
+  }
+
+  /**
+   * Stores a computed PNG unless its sampler did (GPU backends writing to S3 save an upload;
+   * they serve the stored object when they lose a race). When another writer stored the key
+   * first, its object is what this request serves.
+   */
+  private async keep(key: string, png: Uint8Array, storedBySampler: boolean, sampler: string): Promise<Found> {
+    const own = { bytes: png, etag: await strongEtag(png) };
+    if (storedBySampler || (await this.storePut(key, own)) === "created") {
+      return { ...own, source: "computed", sampler };
+    }
+    this.deps.telemetry.writeRaces.inc();
+    const stored = await this.storeGet(key);
+    if (stored !== undefined) return { ...(await withEtag(stored)), source: "store", sampler: null };
+    // Reported taken but unreadable (a 409 conflict whose winner had not finished): ours it is.
+    this.deps.logger.warn("stored sample missing after a lost put", { store: this.deps.store.name, key });
+    return { ...own, source: "computed", sampler };
   }
 
   private async compute(target: SampleTarget, seeds: number[]): Promise<{ sampler: string; images: SampledImage[] }> {
@@ -237,21 +290,30 @@ export class SampleService {
     }
   }
 
-  private async storeGet(key: string): Promise<Uint8Array | undefined> {
+  private async storeGet(key: string): Promise<StoredObject | undefined> {
     try {
-      return (await this.deps.store.get(key))?.bytes;
+      return await this.deps.store.get(key);
     } catch (err) {
       this.deps.logger.error("object store get failed", { store: this.deps.store.name, key, error: err });
       throw new ApiError("storage_unavailable", "the object store is unavailable", { cause: err });
     }
   }
 
-  private async storePut(key: string, bytes: Uint8Array): Promise<void> {
+  private async storePut(key: string, sample: CachedSample): Promise<PutOutcome> {
     try {
-      await this.deps.store.put(key, bytes, { contentType: PNG_CONTENT_TYPE, cacheControl: IMMUTABLE_CACHE_CONTROL });
+      return await this.deps.store.put(key, sample.bytes, {
+        contentType: PNG_CONTENT_TYPE,
+        cacheControl: IMMUTABLE_CACHE_CONTROL,
+        etag: sample.etag,
+      });
     } catch (err) {
       this.deps.logger.error("object store put failed", { store: this.deps.store.name, key, error: err });
       throw new ApiError("storage_unavailable", "the object store is unavailable", { cause: err });
     }
   }
+}
+
+/** A stored object with its ETag: the one kept as metadata, else hashed from the bytes. */
+async function withEtag(stored: StoredObject): Promise<CachedSample> {
+  return { bytes: stored.bytes, etag: stored.etag ?? (await strongEtag(stored.bytes)) };
 }

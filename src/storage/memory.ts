@@ -1,11 +1,13 @@
 // An object store held in memory: for tests and for embedding the app where no durable
-// store is wanted. Objects are copied in and out so callers cannot alias them.
+// store is wanted. Objects are copied in and out so callers cannot alias them; the first
+// put of a key wins.
 
 import {
   joinPublicUrl,
   type ObjectInfo,
   type ObjectStore,
   type PutOptions,
+  type PutOutcome,
   type StoredObject,
 } from "./object-store.js";
 
@@ -17,17 +19,25 @@ export class MemoryObjectStore implements ObjectStore {
 
   get(key: string): Promise<StoredObject | undefined> {
     const found = this.objects.get(key);
-    return Promise.resolve(found && { bytes: found.bytes.slice(), contentType: found.contentType });
+    return Promise.resolve(found && { ...found, bytes: found.bytes.slice() });
   }
 
   head(key: string): Promise<ObjectInfo | undefined> {
     const found = this.objects.get(key);
-    return Promise.resolve(found && { size: found.bytes.length, contentType: found.contentType });
+    return Promise.resolve(
+      found && {
+        size: found.bytes.length,
+        contentType: found.contentType,
+        ...(found.etag === undefined ? {} : { etag: found.etag }),
+      },
+    );
   }
 
-  put(key: string, bytes: Uint8Array, options: PutOptions): Promise<void> {
-    this.objects.set(key, { bytes: bytes.slice(), contentType: options.contentType });
-    return Promise.resolve();
+  put(key: string, bytes: Uint8Array, options: PutOptions): Promise<PutOutcome> {
+    if (this.objects.has(key)) return Promise.resolve("exists");
+    const etag = options.etag === undefined ? {} : { etag: options.etag };
+    this.objects.set(key, { bytes: bytes.slice(), contentType: options.contentType, ...etag });
+    return Promise.resolve("created");
   }
 
   objectUrl(key: string): Promise<string | undefined> {

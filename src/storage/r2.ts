@@ -1,12 +1,17 @@
 // ObjectStore over a Cloudflare R2 bucket binding, typed structurally (just the calls we
 // make) so the core compiles without @cloudflare/workers-types; workers/ passes env.BUCKET.
+// Puts are conditional (onlyIf etagDoesNotMatch "*"): the first writer of a key wins.
 
 import {
   DEFAULT_CONTENT_TYPE,
+  ETAG_METADATA,
+  etagFromMetadata,
+  etagToMetadata,
   joinPublicUrl,
   type ObjectInfo,
   type ObjectStore,
   type PutOptions,
+  type PutOutcome,
   type StoredObject,
 } from "./object-store.js";
 
@@ -18,6 +23,7 @@ interface R2HttpMetadataLike {
 export interface R2ObjectLike {
   size: number;
   httpMetadata?: R2HttpMetadataLike;
+  customMetadata?: Record<string, string>;
 }
 
 export interface R2ObjectBodyLike extends R2ObjectLike {
@@ -28,7 +34,25 @@ export interface R2ObjectBodyLike extends R2ObjectLike {
 export interface R2BucketLike {
   get(key: string): Promise<R2ObjectBodyLike | null>;
   head(key: string): Promise<R2ObjectLike | null>;
-  put(key: string, value: Uint8Array, options?: { httpMetadata?: R2HttpMetadataLike }): Promise<unknown>;
+  /** Resolves null when `onlyIf` fails (here: the key already exists). */
+  put(
+    key: string,
+    value: Uint8Array,
+    options: {
+      httpMetadata?: R2HttpMetadataLike;
+      customMetadata?: Record<string, string>;
+      onlyIf: { etagDoesNotMatch: string };
+    },
+  ): Promise<R2ObjectLike | null>;
+}
+
+function info(object: R2ObjectLike): ObjectInfo {
+  const etag = etagFromMetadata(object.customMetadata?.[ETAG_METADATA]);
+  return {
+    size: object.size,
+    contentType: object.httpMetadata?.contentType ?? DEFAULT_CONTENT_TYPE,
+    ...(etag === undefined ? {} : { etag }),
+  };
 }
 
 export class R2ObjectStore implements ObjectStore {
@@ -42,25 +66,26 @@ export class R2ObjectStore implements ObjectStore {
   async get(key: string): Promise<StoredObject | undefined> {
     const object = await this.bucket.get(key);
     if (object === null) return undefined;
-    return {
-      bytes: new Uint8Array(await object.arrayBuffer()),
-      contentType: object.httpMetadata?.contentType ?? DEFAULT_CONTENT_TYPE,
-    };
+    const { contentType, etag } = info(object);
+    return { bytes: new Uint8Array(await object.arrayBuffer()), contentType, ...(etag === undefined ? {} : { etag }) };
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     const object = await this.bucket.head(key);
-    if (object === null) return undefined;
-    return { size: object.size, contentType: object.httpMetadata?.contentType ?? DEFAULT_CONTENT_TYPE };
+    return object === null ? undefined : info(object);
   }
 
-  async put(key: string, bytes: Uint8Array, options: PutOptions): Promise<void> {
-    await this.bucket.put(key, bytes, {
+  async put(key: string, bytes: Uint8Array, options: PutOptions): Promise<PutOutcome> {
+    const written = await this.bucket.put(key, bytes, {
       httpMetadata: {
         contentType: options.contentType,
         ...(options.cacheControl === undefined ? {} : { cacheControl: options.cacheControl }),
       },
+      ...(options.etag === undefined ? {} : { customMetadata: { [ETAG_METADATA]: etagToMetadata(options.etag) } }),
+      // "Does not match any ETag": true only when there is no object (R2 conditional writes).
+      onlyIf: { etagDoesNotMatch: "*" },
     });
+    return written === null ? "exists" : "created";
   }
 
   objectUrl(key: string): Promise<string | undefined> {

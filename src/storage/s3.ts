@@ -1,15 +1,20 @@
 // ObjectStore over any S3-compatible endpoint with @aws-sdk/client-s3 (AWS, R2's S3 API,
-// MinIO, s3rver), with path-style addressing and public or presigned object URLs.
+// MinIO, s3rver), with path-style addressing, conditional puts (If-None-Match: *) and
+// public or presigned object URLs.
 
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { S3Config } from "../config.js";
 import {
   DEFAULT_CONTENT_TYPE,
+  ETAG_METADATA,
+  etagFromMetadata,
+  etagToMetadata,
   joinPublicUrl,
   type ObjectInfo,
   type ObjectStore,
   type PutOptions,
+  type PutOutcome,
   type StoredObject,
 } from "./object-store.js";
 
@@ -27,11 +32,29 @@ function isByteStream(body: unknown): body is ByteStream {
   return typeof body === "object" && body !== null && "transformToByteArray" in body;
 }
 
+function errorShape(err: unknown): { name?: unknown; $metadata?: { httpStatusCode?: unknown } } {
+  return typeof err === "object" && err !== null ? err : {};
+}
+
 function isNotFound(err: unknown): boolean {
-  if (typeof err !== "object" || err === null) return false;
-  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const e = errorShape(err);
   return e.name === "NoSuchKey" || e.name === "NotFound" || e.$metadata?.httpStatusCode === 404;
 }
+
+/** 412: a conditional request's precondition failed (for a put: the key already exists). */
+export function isPreconditionFailed(err: unknown): boolean {
+  const e = errorShape(err);
+  return e.name === "PreconditionFailed" || e.$metadata?.httpStatusCode === 412;
+}
+
+/** 409 ConditionalRequestConflict: another conditional write of the key is in progress; AWS says retry. */
+function isConditionalConflict(err: unknown): boolean {
+  const e = errorShape(err);
+  return e.name === "ConditionalRequestConflict" || e.$metadata?.httpStatusCode === 409;
+}
+
+/** How often a put retries a 409 before it reports the key as taken by the other writer. */
+const CONFLICT_RETRIES = 2;
 
 export function createS3Client(options: S3Config): S3Client {
   return new S3Client({
@@ -63,7 +86,12 @@ export class S3ObjectStore implements ObjectStore {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       const body: unknown = out.Body;
       if (!isByteStream(body)) return undefined;
-      return { bytes: await body.transformToByteArray(), contentType: out.ContentType ?? DEFAULT_CONTENT_TYPE };
+      const etag = etagFromMetadata(out.Metadata?.[ETAG_METADATA]);
+      return {
+        bytes: await body.transformToByteArray(),
+        contentType: out.ContentType ?? DEFAULT_CONTENT_TYPE,
+        ...(etag === undefined ? {} : { etag }),
+      };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -73,24 +101,44 @@ export class S3ObjectStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { size: out.ContentLength ?? 0, contentType: out.ContentType ?? DEFAULT_CONTENT_TYPE };
+      const etag = etagFromMetadata(out.Metadata?.[ETAG_METADATA]);
+      return {
+        size: out.ContentLength ?? 0,
+        contentType: out.ContentType ?? DEFAULT_CONTENT_TYPE,
+        ...(etag === undefined ? {} : { etag }),
+      };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
   }
 
-  async put(key: string, bytes: Uint8Array, options: PutOptions): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: bytes,
-        ContentLength: bytes.length,
-        ContentType: options.contentType,
-        ...(options.cacheControl === undefined ? {} : { CacheControl: options.cacheControl }),
-      }),
-    );
+  /**
+   * First writer wins: If-None-Match: * makes S3 (and MinIO, R2's S3 API) refuse the put with
+   * 412 when the key exists. Servers that ignore the header (s3rver) overwrite instead.
+   */
+  async put(key: string, bytes: Uint8Array, options: PutOptions): Promise<PutOutcome> {
+    const input = {
+      Bucket: this.bucket,
+      Key: key,
+      Body: bytes,
+      ContentLength: bytes.length,
+      ContentType: options.contentType,
+      IfNoneMatch: "*",
+      ...(options.cacheControl === undefined ? {} : { CacheControl: options.cacheControl }),
+      ...(options.etag === undefined ? {} : { Metadata: { [ETAG_METADATA]: etagToMetadata(options.etag) } }),
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.send(new PutObjectCommand(input));
+        return "created";
+      } catch (err) {
+        if (isPreconditionFailed(err)) return "exists";
+        if (isConditionalConflict(err) && attempt < CONFLICT_RETRIES) continue;
+        if (isConditionalConflict(err)) return "exists";
+        throw err;
+      }
+    }
   }
 
   async objectUrl(key: string): Promise<string | undefined> {

@@ -8,7 +8,6 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodePng } from "../../src/png/decode.js";
-import { sampleUrlPath } from "../../src/samples/urls.js";
 import { ROOT } from "../helpers/fixtures.js";
 import { startRouter, type Running } from "../helpers/processes.js";
 import { launchChromium } from "./chromium.js";
@@ -23,6 +22,7 @@ const SHIPPED_MODEL = "fmnist-biflow-s";
 
 interface ModelInfo {
   id: string;
+  version: string;
   image: { channels: number };
   classes: { slug: string }[];
   guidance: { default: number };
@@ -203,8 +203,11 @@ describe("Chromium with SwiftShader's WebGPU adapter", () => {
     expect(status.state, status.text).toBe("done");
     const figures = await readFigures(page, model.image.channels);
     const guidance = model.guidance.default;
+    // Canonical URLs, as docs/SAMPLE-URLS.md writes them: versioned, guidance with two decimals.
+    const slug = model.classes[0]?.slug ?? "null";
     const expected = [0, 1, 2, 3].map(
-      (i) => router.url + sampleUrlPath(model.id, model.classes[0]?.slug ?? "null", seed + i, guidance),
+      (i) =>
+        `${router.url}/v1/samples/${model.id}@${model.version}/${slug}/${seed + i}.png?guidance=${guidance.toFixed(2)}`,
     );
     expect(figures.map((f) => f.href)).toEqual(expected);
     expect(figures.map((f) => f.src)).toEqual(expected);

@@ -1,6 +1,8 @@
 // Shared test fixtures: the tiny fixture models, a counting fake sampler, and an app
 // wired with in-memory store and cache.
 
+import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { scanModelsDir } from "../../engine/models-dir.js";
@@ -17,10 +19,23 @@ import { Telemetry } from "../../src/telemetry.js";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIXTURE_MODELS_DIR = path.join(ROOT, "tests/fixtures/models");
 
-export async function fixtureRegistry(): Promise<ModelRegistry> {
-  const { registry, skipped } = await scanModelsDir(FIXTURE_MODELS_DIR, silentLogger);
+export async function fixtureRegistry(dir = FIXTURE_MODELS_DIR): Promise<ModelRegistry> {
+  const { registry, skipped } = await scanModelsDir(dir, silentLogger);
   if (skipped.length > 0) throw new Error(`fixture models skipped: ${JSON.stringify(skipped)}`);
   return registry;
+}
+
+/**
+ * A models directory holding tiny-biflow as a later release would: the same files with the
+ * manifest's version set to `version`. Models live in a fresh temporary directory.
+ */
+export async function fixtureModelsDirWithVersion(version: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "biflow-models-"));
+  const folder = path.join(dir, "tiny-biflow");
+  await cp(path.join(FIXTURE_MODELS_DIR, "tiny-biflow"), folder, { recursive: true });
+  const manifest = JSON.parse(await readFile(path.join(folder, "manifest.json"), "utf8")) as { version: string };
+  await writeFile(path.join(folder, "manifest.json"), JSON.stringify({ ...manifest, version }, null, 2));
+  return dir;
 }
 
 /** A sampler that paints each seed into a tiny PNG and counts its calls. */
@@ -31,6 +46,9 @@ export class FakeSampler implements Sampler {
   gate: Promise<void> | undefined;
   failWith: Error | undefined;
   healthy = true;
+
+  /** When set, a third pixel of this value: two samplers with other marks paint other bytes. */
+  constructor(readonly mark?: number) {}
 
   get calls(): number {
     return this.batches.length;
@@ -48,10 +66,14 @@ export class FakeSampler implements Sampler {
       batch.seeds.map(async (seed) => ({
         seed,
         png: await encodePng({
-          width: 2,
+          width: this.mark === undefined ? 2 : 3,
           height: 1,
           channels: 1,
-          pixels: new Uint8Array([seed & 0xff, batch.classInput & 0xff]),
+          pixels: new Uint8Array(
+            this.mark === undefined
+              ? [seed & 0xff, batch.classInput & 0xff]
+              : [seed & 0xff, batch.classInput & 0xff, this.mark],
+          ),
         }),
       })),
     );

@@ -28,7 +28,7 @@ async function router(env: NodeJS.ProcessEnv) {
 describe("a second router with a cold cache", () => {
   it("serves a stored sample from the store without sampling", async () => {
     const shared = inject("routerUrl");
-    const url = "/v1/samples/tiny-biflow/coat/31337.png?guidance=0.75";
+    const url = "/v1/samples/tiny-biflow@0.0.1-fixture/coat/31337.png?guidance=0.75";
     const first = await fetch(shared + url);
     expect(first.headers.get("x-sample-source")).toBe("computed");
     const bytes = new Uint8Array(await first.arrayBuffer());

@@ -96,18 +96,25 @@ describe("router + s3rver", () => {
   });
 
   it("answers If-None-Match with 304", async () => {
-    const url = `${routerUrl}/v1/samples/tiny-biflow/bag/77.png?guidance=2`;
+    const url = `${routerUrl}/v1/samples/tiny-biflow@0.0.1-fixture/bag/77.png?guidance=2.00`;
     const first = await fetch(url);
     const etag = first.headers.get("etag") ?? "";
     await first.arrayBuffer();
     expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    // The ETag travels with the object, so a router with a cold cache answers 304 from a HEAD.
+    const key = first.headers.get("x-sample-key") ?? "";
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    expect(`"${head.Metadata?.etag ?? ""}"`).toBe(etag);
     const second = await fetch(url, { headers: { "if-none-match": etag } });
     expect(second.status).toBe(304);
     expect(second.headers.get("etag")).toBe(etag);
   });
 
   it("encodes a sample it generated: POST /v1/encode gives its bits/dim", async () => {
+    // An unversioned URL: fetch follows its redirect to the canonical one.
     const image = await fetch(`${routerUrl}/v1/samples/tiny-biflow/dress/8.png`);
+    expect(image.redirected).toBe(true);
+    expect(image.url).toBe(`${routerUrl}/v1/samples/tiny-biflow@0.0.1-fixture/dress/8.png?guidance=1.00`);
     const png = new Uint8Array(await image.arrayBuffer());
     const res = await fetch(`${routerUrl}/v1/encode?model=tiny-biflow&class=dress`, {
       method: "POST",

@@ -44,7 +44,7 @@ describe("GET /metrics", () => {
     await postJson(t.app, "/v1/samples", { model: "tiny-biflow", n: 2, seed: 1 });
     await postJson(t.app, "/v1/samples", { model: "tiny-biflow", n: 2, seed: 1 });
     await postJson(t.app, "/v1/samples", { model: "tiny-biflow", n: 0 });
-    await t.app.request("/v1/samples/tiny-biflow/0/1.png");
+    await t.app.request("/v1/samples/tiny-biflow@0.0.1-fixture/t-shirt-top/1.png?guidance=1.00");
     await t.app.request("/nowhere");
     const res = await t.app.request("/metrics");
     expect(res.status).toBe(200);

@@ -43,7 +43,9 @@ describe("POST /v1/samples", () => {
     expect(body).toMatchObject({ model: "tiny-biflow", version: "0.0.1-fixture", seed: 4294967294, n: 3 });
     expect(body).toMatchObject({ class: 7, class_name: "Sneaker", guidance: 1.23 });
     expect(body.samples.map((s) => s.seed)).toEqual([4294967294, 4294967295, 0]);
-    expect(body.samples[0]?.url).toBe("http://edge.test/v1/samples/tiny-biflow/sneaker/4294967294.png?guidance=1.23");
+    expect(body.samples[0]?.url).toBe(
+      "http://edge.test/v1/samples/tiny-biflow@0.0.1-fixture/sneaker/4294967294.png?guidance=1.23",
+    );
     for (const s of body.samples) {
       expect(s.key).toBe(
         sampleKey({ modelId: "tiny-biflow", version: "0.0.1-fixture", classIndex: 7, seed: s.seed, guidance: 1.23 }),
@@ -64,7 +66,7 @@ describe("POST /v1/samples", () => {
     for (const cls of [null, undefined, 10, "null", "unconditional"]) {
       const body = await post({ model: "tiny-biflow", n: 1, class: cls, seed: 1 });
       expect(body.class).toBeNull();
-      expect(body.samples[0]?.url).toContain("/tiny-biflow/null/1.png");
+      expect(body.samples[0]?.url).toContain("/tiny-biflow@0.0.1-fixture/null/1.png?guidance=1.00");
     }
     // Unconditional batches feed the model its null class.
     expect(t.sampler.batches.at(-1)?.classInput).toBe(10);
@@ -135,8 +137,8 @@ describe("POST /v1/samples", () => {
   });
 });
 
-describe("GET /v1/samples/{model}/{class}/{seed}.png", () => {
-  const url = "/v1/samples/tiny-biflow/trouser/42.png?guidance=0.5";
+describe("GET /v1/samples/{model}@{version}/{class}/{seed}.png", () => {
+  const url = "/v1/samples/tiny-biflow@0.0.1-fixture/trouser/42.png?guidance=0.50";
 
   it("serves a PNG with immutable caching, a strong ETag and the sample's source", async () => {
     const res = await t.app.request(url);
@@ -155,17 +157,34 @@ describe("GET /v1/samples/{model}/{class}/{seed}.png", () => {
     expect(again.headers.get("etag")).toBe(res.headers.get("etag"));
   });
 
-  it("names one sample for every spelling of its class and guidance", async () => {
-    const etags = new Set<string | null>();
+  it("redirects every other spelling of the sample to its canonical URL, briefly cacheable", async () => {
     for (const u of [
-      url,
-      "/v1/samples/tiny-biflow/1/42.png?guidance=0.50",
-      "/v1/samples/tiny-biflow/Trouser/42.png?guidance=0.499",
+      "/v1/samples/tiny-biflow/trouser/42.png?guidance=0.5",
+      "/v1/samples/tiny-biflow@0.0.1-fixture/1/42.png?guidance=0.50",
+      "/v1/samples/tiny-biflow@0.0.1-fixture/Trouser/42.png?guidance=0.499",
+      "/v1/samples/tiny-biflow@0.0.1-fixture/trouser/42.png?guidance=0.5",
+      "/v1/samples/tiny-biflow@0.0.1-fixture/trouser/42.png?sampler=g&guidance=0.50",
     ]) {
-      etags.add((await t.app.request(u)).headers.get("etag"));
+      const res = await t.app.request(u);
+      expect([u, res.status, res.headers.get("location")]).toEqual([u, 302, url]);
+      expect(res.headers.get("cache-control")).toBe("public, max-age=60");
+      expect(res.headers.get("etag")).toBeNull();
     }
-    expect(etags.size).toBe(1);
-    expect(t.sampler.calls).toBe(1);
+    // The default guidance (1.00 in the fixture's manifest) is written into the URL.
+    const bare = await t.app.request("/v1/samples/tiny-biflow/trouser/42.png");
+    expect(bare.headers.get("location")).toBe("/v1/samples/tiny-biflow@0.0.1-fixture/trouser/42.png?guidance=1.00");
+    expect(t.sampler.calls).toBe(0);
+  });
+
+  it("refuses unknown and repeated query parameters with 400 JSON", async () => {
+    for (const [u, param] of [
+      [`${url}&size=64`, "size"],
+      [`${url}&guidance=0.50`, "guidance"],
+    ] as const) {
+      const res = await t.app.request(u);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { param: string } }).error.param).toBe(param);
+    }
   });
 
   it("answers If-None-Match with 304 and no body", async () => {

@@ -1,5 +1,5 @@
-// The Node adapters: the local directory object store (atomic writes, no escaping its
-// root) and model discovery by scanning a folder of manifests.
+// The Node adapters: the local directory object store (atomic writes, first writer wins,
+// ETags kept beside, no escaping its root) and model discovery by scanning manifests.
 
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -24,12 +24,33 @@ describe("FsObjectStore", () => {
     const key = "samples/v1/m/1.0.0/null/g1.00/42.png";
     expect(await store.get(key)).toBeUndefined();
     expect(await store.head(key)).toBeUndefined();
-    await store.put(key, new Uint8Array([1, 2, 3]), { contentType: "image/png" });
+    expect(await store.put(key, new Uint8Array([1, 2, 3]), { contentType: "image/png" })).toBe("created");
     expect(await store.get(key)).toEqual({ bytes: new Uint8Array([1, 2, 3]), contentType: "image/png" });
     expect(await store.head(key)).toEqual({ size: 3, contentType: "image/png" });
     expect(await readdir(path.join(dir, "samples/v1/m/1.0.0/null/g1.00"))).toEqual(["42.png"]);
     expect(await store.objectUrl()).toBeUndefined();
     expect((await store.health()).ok).toBe(true);
+  });
+
+  it("keeps the first of racing writes of a key, with its ETag, whole", async () => {
+    const store = new FsObjectStore(dir);
+    const key = "samples/v1/m/1.0.0/7/g1.00/1.png";
+    // 64 writers, each with other bytes (16 KiB, so writes interleave) and its own ETag.
+    const writes = Array.from({ length: 64 }, (_, i) => ({
+      bytes: new Uint8Array(16_384).fill(i),
+      etag: `"${i.toString(16).padStart(32, "0")}"`,
+    }));
+    const outcomes = await Promise.all(
+      writes.map((w) => store.put(key, w.bytes, { contentType: "image/png", etag: w.etag })),
+    );
+    expect(outcomes.filter((o) => o === "created")).toHaveLength(1);
+    const winner = writes[outcomes.indexOf("created")];
+    expect(await store.get(key)).toEqual({ bytes: winner?.bytes, contentType: "image/png", etag: winner?.etag });
+    expect(await store.head(key)).toEqual({ size: 16_384, contentType: "image/png", etag: winner?.etag });
+    // A later put changes nothing either.
+    expect(await store.put(key, new Uint8Array([9]), { contentType: "image/png", etag: '"09"' })).toBe("exists");
+    expect((await store.get(key))?.bytes).toEqual(winner?.bytes);
+    expect(await readdir(path.join(dir, "samples/v1/m/1.0.0/7/g1.00"))).toEqual(["1.png"]);
   });
 
   it.each(["../escape.png", "a/../../b.png", "/abs.png", "a//b.png", "a/./b.png", ""])(

@@ -35,7 +35,7 @@ describe("Worker samples match the Node WASM sampler", () => {
     "%s",
     async (_, golden) => {
       const response = await call(
-        `/v1/samples/${golden.model}/${golden.class}/${golden.seed}.png?guidance=${golden.guidance}`,
+        `/v1/samples/${golden.model}@${golden.version}/${golden.class}/${golden.seed}.png?guidance=${golden.guidance}`,
       );
       expect(response.status).toBe(200);
       const actual = await decodePng(new Uint8Array(await response.arrayBuffer()));

@@ -24,7 +24,7 @@ describe("onnxruntime-web in workerd", () => {
   it("samples with one thread and leaves WebAssembly.instantiate as it found it", async () => {
     const [model] = bundledManifests();
     if (model === undefined) throw new Error("no edge model is bundled");
-    const response = await call(`/v1/samples/${model.id}/null/31337.png`);
+    const response = await call(`/v1/samples/${model.id}@${model.version}/null/31337.png?guidance=1.00`);
     expect(response.status).toBe(200);
     expect(WebAssembly.instantiate).toBe(instantiateAtLoad);
     const ready = await (await call("/health/ready")).json<{ checks: Record<string, { detail: string }> }>();

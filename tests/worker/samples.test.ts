@@ -1,11 +1,12 @@
 // The public sample API inside workerd: POST stores each sample in R2 under its derived key,
-// the on-demand URL returns a PNG of the model's size, and the second read is a Cache API
-// HIT that never reaches the sampler.
+// the canonical URL returns a PNG of the model's size (other forms redirect to it), and the
+// second read is a Cache API HIT that never reaches the sampler.
 
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CACHE_KEY_ORIGIN } from "../../src/cache/cache-api.js";
 import { sampleKey } from "../../src/keys.js";
+import { slugify } from "../../src/models/classes.js";
 import { decodePng } from "../../src/png/decode.js";
 import { bundledManifests, call, ORIGIN, postJson, samplerCalls, shippedManifest } from "./helpers.js";
 
@@ -48,7 +49,9 @@ describe(`POST /v1/samples (${model.id}, in workerd)`, () => {
       expect(object.httpMetadata?.cacheControl).toBe("public, max-age=31536000, immutable");
       const stored = new Uint8Array(await object.arrayBuffer());
       // The on-demand URL serves exactly the stored object.
-      expect(sample.url.startsWith(`${ORIGIN}/v1/samples/${model.id}/`)).toBe(true);
+      expect(sample.url).toBe(
+        `${ORIGIN}/v1/samples/${model.id}@${model.version}/${slugify(model.classes[1] ?? "")}/${sample.seed}.png?guidance=1.50`,
+      );
       const served = await call(sample.url.slice(ORIGIN.length));
       expect(served.status).toBe(200);
       expect(new Uint8Array(await served.arrayBuffer())).toEqual(stored);
@@ -56,8 +59,8 @@ describe(`POST /v1/samples (${model.id}, in workerd)`, () => {
   });
 });
 
-describe(`GET /v1/samples/{model}/{class}/{seed}.png (${model.id}, in workerd)`, () => {
-  const path = `/v1/samples/${model.id}/0/777.png?guidance=1`;
+describe(`GET /v1/samples/{model}@{version}/{class}/{seed}.png (${model.id}, in workerd)`, () => {
+  const path = `/v1/samples/${model.id}@${model.version}/${slugify(model.classes[0] ?? "")}/777.png?guidance=1.00`;
   const key = sampleKey({ modelId: model.id, version: model.version, classIndex: 0, seed: 777, guidance: 1 });
 
   it("computes a PNG of the model's size, stores it in R2 and fills the Cache API", async () => {
@@ -102,6 +105,19 @@ describe(`GET /v1/samples/{model}/{class}/{seed}.png (${model.id}, in workerd)`,
     expect(fromStore.headers.get("x-sample-source")).toBe("store");
     expect((await call(path)).headers.get("x-sample-source")).toBe("cache");
     expect(await samplerCalls(model.id)).toBe(before);
+  });
+
+  it("redirects the unversioned URL to the canonical one, briefly cacheable", async () => {
+    const response = await call(`/v1/samples/${model.id}/0/777.png?guidance=1`);
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe(path);
+    expect(response.headers.get("cache-control")).toBe("public, max-age=60");
+  });
+
+  it("keeps the sample's ETag with the R2 object", async () => {
+    const response = await call(path);
+    const object = await env.SAMPLES.head(key);
+    expect(`"${object?.customMetadata?.etag ?? ""}"`).toBe(response.headers.get("etag"));
   });
 
   it("answers If-None-Match with 304", async () => {

@@ -1,8 +1,8 @@
 // POST /v1/generate (contract 1): checks the request against the loaded model, queues its
-// images for batching, writes the PNGs to S3 under the sample keys and/or returns them
-// inline, with the timings of each stage and the batch size they ran in.
+// images for batching, writes the PNGs to S3 under the sample keys (first writer wins)
+// and/or returns them inline, with the timings of each stage and the batch size they ran in.
 
-import { toBase64 } from "../../../src/bytes.js";
+import { strongEtag, toBase64 } from "../../../src/bytes.js";
 import type { Clock } from "../../../src/clock.js";
 import { CONTRACT_VERSION, type GenerateRequest, type GenerateResponse } from "../../../src/contract/backend-v1.js";
 import { ApiError, invalidParam } from "../../../src/errors.js";
@@ -34,15 +34,23 @@ function servedModel(deps: GenerateDeps, request: GenerateRequest): ServedModel 
   return served;
 }
 
-async function upload(store: ObjectStore, keys: readonly string[], pngs: readonly Uint8Array[]): Promise<void> {
+/**
+ * Writes each PNG unless its key is already stored (first writer wins), and returns what
+ * the store holds for each key: a key another writer stored first answers with that object,
+ * so the inline PNG and the stored one never differ.
+ */
+async function upload(store: ObjectStore, keys: readonly string[], pngs: readonly Uint8Array[]): Promise<Uint8Array[]> {
   try {
-    await Promise.all(
-      keys.map((key, i) =>
-        store.put(key, pngs[i] ?? new Uint8Array(0), {
+    return await Promise.all(
+      keys.map(async (key, i) => {
+        const png = pngs[i] ?? new Uint8Array(0);
+        const outcome = await store.put(key, png, {
           contentType: PNG_CONTENT_TYPE,
           cacheControl: IMMUTABLE_CACHE_CONTROL,
-        }),
-      ),
+          etag: await strongEtag(png),
+        });
+        return outcome === "created" ? png : ((await store.get(key))?.bytes ?? png);
+      }),
     );
   } catch (err) {
     throw new ApiError("storage_unavailable", "the object store is unavailable", { cause: err });
@@ -78,7 +86,7 @@ export async function generate(
     timeoutMs: request.timeout_ms,
   });
   const uploadStart = deps.clock.monotonic();
-  if (toStore && deps.store !== undefined) await upload(deps.store, keys, result.pngs);
+  const pngs = toStore && deps.store !== undefined ? await upload(deps.store, keys, result.pngs) : result.pngs;
   const now = deps.clock.monotonic();
   const timings = {
     queue: result.queueMs,
@@ -100,7 +108,7 @@ export async function generate(
     stored: toStore,
     timings_ms: timings,
     samples: request.seeds.map((seed, i) => {
-      const png = result.pngs[i];
+      const png = pngs[i];
       return { seed, key: keys[i] ?? "", ...(inline && png !== undefined ? { png: toBase64(png) } : {}) };
     }),
   };
