@@ -105,12 +105,21 @@ async function capture(): Promise<Captured> {
     });
     const samples: unknown = await (await ok(samplesRes, "POST /v1/samples")).json();
 
+    // As `curl -sIL` shows it: the unversioned URL's redirect, then the canonical URL's headers.
     const headUrl = `${router.url}/v1/samples/${EXAMPLE_MODEL}/null/7.png`;
-    const head = await ok(await fetch(headUrl, { method: "HEAD" }), `HEAD ${headUrl}`);
-    const headers: string[] = [];
-    head.headers.forEach((value, name) => {
-      if (!["date", "connection", "keep-alive"].includes(name)) headers.push(`${name}: ${value}`);
-    });
+    const redirect = await fetch(headUrl, { method: "HEAD", redirect: "manual" });
+    if (redirect.status !== 302) throw new Error(`HEAD ${headUrl} answered ${redirect.status}, not 302`);
+    const head = await ok(
+      await fetch(new URL(redirect.headers.get("location") ?? "", headUrl), { method: "HEAD" }),
+      `HEAD ${headUrl} (redirected)`,
+    );
+    const headerLines = (response: Response) => {
+      const lines: string[] = [];
+      response.headers.forEach((value, name) => {
+        if (!["date", "connection", "keep-alive"].includes(name)) lines.push(`${name}: ${value}`);
+      });
+      return lines;
+    };
 
     const dressUrl = `${router.url}/v1/samples/${EXAMPLE_MODEL}/dress/8.png`;
     const dress = new Uint8Array(await (await ok(await fetch(dressUrl), `GET ${dressUrl}`)).arrayBuffer());
@@ -124,7 +133,15 @@ async function capture(): Promise<Captured> {
     return {
       models: ["```json", shown(formatJson(models)), "```"].join("\n"),
       samples: ["```json", shown(formatJson(samples)), "```"].join("\n"),
-      head: ["```text", `HTTP/1.1 ${head.status} OK`, ...headers, "```"].join("\n"),
+      head: [
+        "```text",
+        "HTTP/1.1 302 Found",
+        ...headerLines(redirect),
+        "",
+        `HTTP/1.1 ${head.status} OK`,
+        ...headerLines(head),
+        "```",
+      ].join("\n"),
       encode: ["```json", formatJson(encoded), "```"].join("\n"),
     };
   } finally {

@@ -92,7 +92,10 @@ describe("the router as `npm start` runs it (models/)", () => {
 
     const readme = await readFile(path.join(ROOT, "README.md"), "utf8");
     const quickStart = /^## Quick start\n[\s\S]*?(?=^## )/m.exec(readme)?.[0] ?? "";
-    const documented = /curl -o sample\.png "http:\/\/localhost:8787(\/v1\/samples\/([^/]+)\/[^"]+)"/.exec(quickStart);
+    // `curl -L`: the Quick start URL names no version and redirects; fetch follows as -L does.
+    const documented = /curl -L -o sample\.png "http:\/\/localhost:8787(\/v1\/samples\/([^/@]+)\/[^"]+)"/.exec(
+      quickStart,
+    );
     if (documented === null) throw new Error("the README's Quick start has no curl of a sample URL");
     const [, url = "", modelId = ""] = documented;
     const model = models.find((m) => m.id === modelId);

@@ -1,6 +1,7 @@
-// First writer wins, end to end: two router processes over one local store, one sampling
-// on WASM in-process, the other through a real GPU backend process (CPU provider), asked for
-// the same new samples at once, on the trained model (the tiny fixture's float error rarely
+// First writer wins, end to end: two routers over one local store, one sampling on the WASM
+// sampler (the app in this process, as the Worker samples), the other a router process that
+// sends every batch to a real GPU backend process (CPU provider), asked for the same new
+// samples at once, on the trained model (the tiny fixture's float error rarely
 // changes a pixel). The two samplers' PNGs differ for a few keys (up to 2/255; which keys
 // depends on the CPU, so they are searched for first), yet every answer for a key must have
 // the same bytes and ETag as the store.
@@ -17,6 +18,11 @@ import { WasmSampler } from "../../src/onnx/wasm-sampler.js";
 import { BACKEND_SECRET, generateBody, metricValue, signedInit, startBackend } from "../helpers/backend.js";
 import { ROOT, fixtureRegistry } from "../helpers/fixtures.js";
 import { startRouter, type Running } from "../helpers/processes.js";
+import { FsObjectStore } from "../../node/fs-object-store.js";
+import { createApp } from "../../src/app.js";
+import { noCache } from "../../src/cache/sample-cache.js";
+import { parseConfig } from "../../src/config.js";
+import { Telemetry } from "../../src/telemetry.js";
 
 type Proc = Running & { url: string };
 
@@ -33,31 +39,53 @@ const GUIDANCE = 0.5;
 let dataDir: string;
 let version: string;
 let backend: Proc;
-let wasmRouter: Proc;
+/** A router to GET from: a process over HTTP, or the in-process app. */
+interface Router {
+  url: string;
+  fetch?: (url: string) => Promise<Response>;
+}
+
+let wasmRouter: Router;
 let gpuRouter: Proc;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "biflow-race-"));
   version = (await fixtureRegistry(MODELS_DIR)).get(MODEL)?.manifest.version ?? "";
   backend = await startBackend({ MODELS_DIR, MAX_DELAY_MS: "5" });
-  const local = { MODELS_DIR, DATA_DIR: dataDir, S3_ENDPOINT: "", CACHE_MAX_BYTES: "0" };
-  [wasmRouter, gpuRouter] = await Promise.all([
-    startRouter(local),
-    // Every batch to the backend; it answers inline and this router stores what it gets.
-    startRouter({ ...local, GPU_BACKEND_URLS: backend.url, BACKEND_SECRET, EDGE_MAX_BATCH: "0" }),
-  ]);
+  // Every batch to the backend; it answers inline and this router stores what it gets.
+  gpuRouter = await startRouter({
+    MODELS_DIR,
+    DATA_DIR: dataDir,
+    S3_ENDPOINT: "",
+    CACHE_MAX_BYTES: "0",
+    GPU_BACKEND_URLS: backend.url,
+    BACKEND_SECRET,
+    EDGE_MAX_BATCH: "0",
+  });
+  const app = createApp({
+    config: parseConfig({}),
+    registry: await fixtureRegistry(MODELS_DIR),
+    samplers: [new WasmSampler({ runtime: new OrtRuntime({ wasm: nodeWasmLoading() }) })],
+    store: new FsObjectStore(path.join(dataDir, "objects")),
+    cache: noCache,
+    telemetry: new Telemetry(),
+  });
+  wasmRouter = { url: "http://wasm.test", fetch: (url) => Promise.resolve(app.request(url)) };
 });
 
 afterAll(async () => {
-  await Promise.all([wasmRouter, gpuRouter, backend].map((p) => p.stop("SIGKILL")));
+  await Promise.all([gpuRouter, backend].map((p) => p.stop("SIGKILL")));
   await rm(dataDir, { recursive: true, force: true });
 });
 
 const url = (seed: number) => `/v1/samples/${MODEL}@${version}/${CLASS.slug}/${seed}.png?guidance=0.50`;
 const key = (seed: number) => `samples/v1/${MODEL}/${version}/${CLASS.index}/g0.50/${seed}.png`;
 
-async function get(router: Proc, seed: number): Promise<{ bytes: Uint8Array; etag: string; source: string }> {
-  const res = await fetch(router.url + url(seed));
+async function get(
+  router: { url: string; fetch?: (url: string) => Promise<Response> },
+  seed: number,
+): Promise<{ bytes: Uint8Array; etag: string; source: string }> {
+  const res = await (router.fetch ?? fetch)(router.url + url(seed));
   expect(res.status).toBe(200);
   return {
     bytes: new Uint8Array(await res.arrayBuffer()),
@@ -102,8 +130,8 @@ describe("the WASM sampler and the GPU backend racing on the same keys", () => {
     // Both routers computed, and the losers served what the winners stored.
     const computed = answers.flatMap(({ a, b }) => [a, b]).filter((x) => x.source === "computed").length;
     const races = await Promise.all(
-      [wasmRouter, gpuRouter].map(async (r) =>
-        metricValue(await (await fetch(`${r.url}/metrics`)).text(), "biflow_store_write_races_total"),
+      [wasmRouter, gpuRouter].map(async (r: Router) =>
+        metricValue(await (await (r.fetch ?? fetch)(`${r.url}/metrics`)).text(), "biflow_store_write_races_total"),
       ),
     );
     expect(seeds.length).toBeGreaterThan(1);

@@ -15,18 +15,18 @@ describe("BoundedSampler in the app", () => {
     const inner = new FakeSampler();
     const bounded = new BoundedSampler(inner, 2, 3);
     const t = await makeTestApp({ samplers: [bounded] });
-    const cached = await t.app.request("/v1/samples/tiny-biflow/coat/1.png?guidance=1.00");
+    const cached = await t.app.request("/v1/samples/tiny-biflow@0.0.1-fixture/coat/1.png?guidance=1.00");
     expect(cached.status).toBe(200);
     let release = () => undefined as void;
     inner.gate = new Promise<void>((resolve) => (release = resolve));
     const held = [10, 11].map((seed) =>
-      Promise.resolve(t.app.request(`/v1/samples/tiny-biflow/coat/${seed}.png?guidance=1.00`)),
+      Promise.resolve(t.app.request(`/v1/samples/tiny-biflow@0.0.1-fixture/coat/${seed}.png?guidance=1.00`)),
     );
     await vi.waitFor(() => expect(bounded.active).toBe(2));
-    const refused = await t.app.request("/v1/samples/tiny-biflow/coat/12.png?guidance=1.00");
+    const refused = await t.app.request("/v1/samples/tiny-biflow@0.0.1-fixture/coat/12.png?guidance=1.00");
     expect([refused.status, refused.headers.get("retry-after")]).toEqual([503, "3"]);
     expect(((await refused.json()) as { error: { type: string } }).error.type).toBe("overloaded");
-    const hit = await t.app.request("/v1/samples/tiny-biflow/coat/1.png?guidance=1.00");
+    const hit = await t.app.request("/v1/samples/tiny-biflow@0.0.1-fixture/coat/1.png?guidance=1.00");
     expect([hit.status, hit.headers.get("x-sample-source")]).toEqual([200, "cache"]);
     release();
     expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
@@ -38,7 +38,7 @@ describe("BoundedSampler in the app", () => {
     const inner = new FakeSampler();
     inner.gate = new Promise<void>(() => undefined);
     const t = await makeTestApp({ samplers: [inner] }, { SAMPLE_TIMEOUT_MS: "1000" });
-    const pending = t.app.request("/v1/samples/tiny-biflow/coat/5.png?guidance=1.00");
+    const pending = t.app.request("/v1/samples/tiny-biflow@0.0.1-fixture/coat/5.png?guidance=1.00");
     await vi.advanceTimersByTimeAsync(1000);
     expect((await pending).status).toBe(504);
     expect(inner.batches[0]?.signal?.aborted).toBe(true);
