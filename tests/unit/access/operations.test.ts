@@ -86,12 +86,12 @@ describe("X-Request-Id and the access log", () => {
 
   it("accepts a valid id, replaces an invalid one, echoes it, and logs one line per request", async () => {
     const t = await logged();
-    const mine = await t.app.request("/v1/samples/tiny-biflow/0/9.png", {
+    const mine = await t.app.request("/v1/samples/tiny-biflow@0.0.1-fixture/t-shirt-top/9.png?guidance=1.00", {
       headers: { "x-request-id": "trace-abc_123" },
     });
     expect(mine.status).toBe(200);
     expect(mine.headers.get("x-request-id")).toBe("trace-abc_123");
-    const again = await t.app.request("/v1/samples/tiny-biflow/0/9.png");
+    const again = await t.app.request("/v1/samples/tiny-biflow@0.0.1-fixture/t-shirt-top/9.png?guidance=1.00");
     expect(again.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     const evil = await t.app.request("/v1/models", { headers: { "x-request-id": 'x" {"level":"error"}' } });
     const replaced = evil.headers.get("x-request-id") ?? "";
