@@ -107,7 +107,7 @@ describe("the Worker's GPU pool (workerd, real backends on loopback)", () => {
   it("serves the GPU-only fixture through the pool; the Worker bundles none of its files", async () => {
     expect(gpuFixtures.map((m) => [m.folder, Object.keys(m.files), m.r2Files])).toEqual([["tiny-gpu", [], []]]);
     const before = await backendImages("tiny-gpu");
-    const res = await call(poolEnv, "/v1/samples/tiny-gpu/sneaker/77.png?guidance=1");
+    const res = await call(poolEnv, "/v1/samples/tiny-gpu@0.0.1-fixture/sneaker/77.png?guidance=1.00");
     expect(res.status).toBe(200);
     expect(res.headers.get("x-sampler")).toBe("gpu-pool");
     expect((await decodePng(new Uint8Array(await res.arrayBuffer()))).width).toBe(28);
