@@ -15,6 +15,7 @@ import { Telemetry } from "../src/telemetry.js";
 import { OrtRuntime } from "../src/onnx/runtime.js";
 import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
 import type { ObjectStore } from "../src/storage/object-store.js";
+import { resilientStore } from "../src/storage/resilient.js";
 import { S3ObjectStore } from "../src/storage/s3.js";
 import { nodeClientAddress } from "./client-address.js";
 import type { NodeConfig } from "./config.js";
@@ -40,8 +41,12 @@ export interface NodeApp {
 
 export function createStore(config: NodeConfig): ObjectStore {
   const { s3, publicBaseUrl } = config.core;
-  if (s3 !== undefined) return new S3ObjectStore({ ...s3, publicBaseUrl });
-  return new FsObjectStore(path.join(config.dataDir, "objects"));
+  const store = config.core.store;
+  const inner =
+    s3 !== undefined
+      ? new S3ObjectStore({ ...s3, publicBaseUrl, requestTimeoutMs: store.attemptTimeoutMs })
+      : new FsObjectStore(path.join(config.dataDir, "objects"));
+  return resilientStore(inner, store, () => systemClock.monotonic());
 }
 
 /** The edge models the engine serves, with their verified reverse.onnx bytes. */

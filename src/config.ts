@@ -26,6 +26,8 @@ export interface Config {
   cacheMaxBytes: number;
   /** A sampler batch that takes longer fails with sampler_timeout (SAMPLE_TIMEOUT_MS). */
   sampleTimeoutMs: number;
+  /** Deadlines and retries of every object store call, and the cached store check. */
+  store: StoreResilienceConfig;
   /** Worker: batches the in-isolate WASM sampler computes or queues at once; more get 503 (MAX_COMPUTES_IN_FLIGHT). */
   maxComputesInFlight: number;
   /** Public base URL of the object store; objects are then linked as `${base}/${key}`. */
@@ -36,6 +38,30 @@ export interface Config {
   gpuBackendUrls: string[];
   /** What a public deployment sets (issue 9): URL signing, API keys, rate limits, CORS, /metrics token. */
   access: AccessConfig;
+}
+
+export interface StoreResilienceConfig {
+  /** One store attempt's limit (STORE_TIMEOUT_MS). */
+  attemptTimeoutMs: number;
+  /** Retries after a failed or timed-out attempt (STORE_RETRIES). */
+  retries: number;
+  /** A store call's whole budget, retries included (STORE_DEADLINE_MS). */
+  deadlineMs: number;
+  /** How long /health/ready reuses a store check (STORE_HEALTH_TTL_MS). */
+  healthTtlMs: number;
+}
+
+/** The store settings, shared by the router and the GPU backend. */
+export function readStoreResilience(r: ConfigReader): StoreResilienceConfig {
+  const attemptTimeoutMs = r.int("STORE_TIMEOUT_MS", 2_000, 50, 120_000);
+  const deadlineMs = r.int("STORE_DEADLINE_MS", 5_000, 50, 300_000);
+  if (attemptTimeoutMs > deadlineMs) r.problem("STORE_TIMEOUT_MS must not exceed STORE_DEADLINE_MS");
+  return {
+    attemptTimeoutMs,
+    retries: r.int("STORE_RETRIES", 2, 0, 10),
+    deadlineMs,
+    healthTtlMs: r.int("STORE_HEALTH_TTL_MS", 5_000, 0, 600_000),
+  };
 }
 
 export class ConfigError extends Error {
@@ -156,6 +182,7 @@ export function readConfig(r: ConfigReader): Config {
     cacheMaxBytes: r.int("CACHE_MAX_BYTES", 64 * 1024 * 1024, 0, 16 * 1024 * 1024 * 1024),
     sampleTimeoutMs: r.int("SAMPLE_TIMEOUT_MS", 30_000, 100, 600_000),
     maxComputesInFlight: r.int("MAX_COMPUTES_IN_FLIGHT", 4, 1, 1024),
+    store: readStoreResilience(r),
     publicBaseUrl: r.url("PUBLIC_BASE_URL"),
     logLevel: r.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     s3: readS3(r),

@@ -20,6 +20,7 @@ import type { SnapshotPool } from "../src/pool/snapshot-pool.js";
 import { readRouterConfig } from "../src/router-config.js";
 import { createRoutingPolicy } from "../src/routing/policy.js";
 import { R2ObjectStore } from "../src/storage/r2.js";
+import { resilientStore } from "../src/storage/resilient.js";
 import { Telemetry } from "../src/telemetry.js";
 import { bundledRegistry, type BundledModel } from "./bundled-models.js";
 import { DeferredWriteCache } from "./deferred-cache.js";
@@ -69,7 +70,9 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
   const sampler = new BoundedSampler(new WasmSampler({ runtime }), config.maxComputesInFlight, 1);
   const inner = config.cacheMaxBytes > 0 ? new CacheApiSampleCache(deps.cache) : noCache;
   const cache = new DeferredWriteCache(inner, logger);
-  const store = new R2ObjectStore(env.SAMPLES, config.publicBaseUrl);
+  const store = resilientStore(new R2ObjectStore(env.SAMPLES, config.publicBaseUrl), config.store, () =>
+    systemClock.monotonic(),
+  );
   const app = createApp({
     config,
     registry,

@@ -5,7 +5,14 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { PROJECT_ROOT } from "../../engine/project-root.js";
 import { readHttpTimeouts, type HttpTimeouts } from "../../engine/http/serve.js";
-import { ConfigReader, readS3, type EnvRecord, type S3Config } from "../../src/config.js";
+import {
+  ConfigReader,
+  readS3,
+  readStoreResilience,
+  type EnvRecord,
+  type S3Config,
+  type StoreResilienceConfig,
+} from "../../src/config.js";
 import { MAX_SEEDS } from "../../src/contract/backend-v1.js";
 import { MIN_SECRET_LENGTH } from "../../src/contract/signing.js";
 import { LOG_LEVELS, type LogLevel } from "../../src/logger.js";
@@ -32,6 +39,8 @@ export interface BackendConfig {
   modelsDir: string;
   /** Where `s3` output goes; absent: only inline output is offered. */
   s3: S3Config | undefined;
+  /** Deadlines and retries of its S3 puts (STORE_TIMEOUT_MS, STORE_RETRIES, STORE_DEADLINE_MS). */
+  store: StoreResilienceConfig;
   logLevel: LogLevel;
   retryAfterSeconds: number;
   shutdownGraceMs: number;
@@ -63,6 +72,7 @@ export function parseBackendConfig(env: EnvRecord): BackendConfig {
     intraOpThreads: threads > 0 ? threads : Math.max(1, Math.floor(availableParallelism() / workers)),
     modelsDir: path.resolve(PROJECT_ROOT, r.string("MODELS_DIR") ?? "models"),
     s3: readS3(r),
+    store: readStoreResilience(r),
     logLevel: r.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     retryAfterSeconds: r.int("RETRY_AFTER_SECONDS", 1, 1, 3600),
     shutdownGraceMs: r.int("SHUTDOWN_GRACE_MS", 10_000, 0, 300_000),

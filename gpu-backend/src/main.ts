@@ -10,6 +10,7 @@ import { ConfigError } from "../../src/config.js";
 import { ReplayGuard } from "../../src/contract/replay.js";
 import { importSigningKey } from "../../src/contract/signing.js";
 import { createJsonLogger, type Logger } from "../../src/logger.js";
+import { resilientStore } from "../../src/storage/resilient.js";
 import { S3ObjectStore } from "../../src/storage/s3.js";
 import { InferenceEngine } from "../../engine/engine.js";
 import { parseBackendConfig, type BackendConfig } from "./config.js";
@@ -115,7 +116,14 @@ async function main(): Promise<void> {
     models: served,
     providers,
     batcher: engine.batcher,
-    store: config.s3 === undefined ? undefined : new S3ObjectStore(config.s3),
+    store:
+      config.s3 === undefined
+        ? undefined
+        : resilientStore(
+            new S3ObjectStore({ ...config.s3, requestTimeoutMs: config.store.attemptTimeoutMs }),
+            config.store,
+            () => systemClock.monotonic(),
+          ),
     telemetry,
     clock: systemClock,
     logger,

@@ -265,7 +265,9 @@ export class SampleService {
     } catch (err) {
       const outcome = err instanceof ApiError && err.type === "sampler_timeout" ? "timeout" : "error";
       this.deps.telemetry.samplerCalls.inc({ ...labels, outcome });
-      this.deps.logger.error("sampler failed", { ...labels, outcome, error: err });
+      // Shedding is the plan working, not a fault: one short line, no stack, per refusal.
+      if (err instanceof ApiError && err.type === "overloaded") this.deps.logger.debug("compute shed", labels);
+      else this.deps.logger.error("sampler failed", { ...labels, outcome, error: err });
       throw err;
     } finally {
       this.deps.telemetry.samplerSeconds.observe(labels, (this.deps.clock.monotonic() - started) / 1000);
@@ -295,7 +297,7 @@ export class SampleService {
       return await this.deps.store.get(key);
     } catch (err) {
       this.deps.logger.error("object store get failed", { store: this.deps.store.name, key, error: err });
-      throw new ApiError("storage_unavailable", "the object store is unavailable", { cause: err });
+      throw this.storageUnavailable(err);
     }
   }
 
@@ -308,8 +310,20 @@ export class SampleService {
       });
     } catch (err) {
       this.deps.logger.error("object store put failed", { store: this.deps.store.name, key, error: err });
-      throw new ApiError("storage_unavailable", "the object store is unavailable", { cause: err });
+      throw this.storageUnavailable(err);
     }
+  }
+
+  /**
+   * The store failed after its retries (src/storage/resilient.ts). A failed put answers this
+   * too, by choice (README, "Storage faults"): the finished image is not returned, so no URL
+   * is ever handed out for an object that was not stored; the client retries after a pause.
+   */
+  private storageUnavailable(err: unknown): ApiError {
+    return new ApiError("storage_unavailable", "the object store is unavailable; try again shortly", {
+      cause: err,
+      headers: { "retry-after": String(this.deps.retryAfterSeconds ?? 5) },
+    });
   }
 }
 

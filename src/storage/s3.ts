@@ -21,6 +21,8 @@ import {
 export interface S3ObjectStoreOptions extends S3Config {
   /** Public base URL of the bucket; wins over presigning when both are set. */
   publicBaseUrl?: string | undefined;
+  /** Connection and request timeout of the SDK's HTTP handler (src/storage/resilient.ts retries). */
+  requestTimeoutMs?: number;
 }
 
 /** The SDK's streaming body, typed structurally: its declared type names Node's stream types. */
@@ -56,7 +58,7 @@ function isConditionalConflict(err: unknown): boolean {
 /** How often a put retries a 409 before it reports the key as taken by the other writer. */
 const CONFLICT_RETRIES = 2;
 
-export function createS3Client(options: S3Config): S3Client {
+export function createS3Client(options: S3Config & { requestTimeoutMs?: number }): S3Client {
   return new S3Client({
     endpoint: options.endpoint,
     region: options.region,
@@ -66,6 +68,14 @@ export function createS3Client(options: S3Config): S3Client {
     // S3-compatible servers (s3rver among them) store framing and all: silently corrupt.
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
+    // Without these a store that accepts connections and never answers hangs each call
+    // forever; the resilient wrapper owns retries, so the SDK makes one attempt.
+    ...(options.requestTimeoutMs === undefined
+      ? {}
+      : {
+          requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: options.requestTimeoutMs },
+          maxAttempts: 1,
+        }),
   });
 }
 

@@ -62,11 +62,16 @@ export function startProcess(
   });
 }
 
-export async function startS3rver(directory: string, bucket: string): Promise<Running & { endpoint: string }> {
+/** s3rver on `port` (0: a free one; a fixed one lets a test restart it at the same address). */
+export async function startS3rver(
+  directory: string,
+  bucket: string,
+  port = 0,
+): Promise<Running & { endpoint: string }> {
   const bin = path.join(ROOT, "node_modules", "s3rver", "bin", "s3rver.js");
   const running = await startProcess(
     process.execPath,
-    [bin, "-d", directory, "-a", "127.0.0.1", "-p", "0", "--configure-bucket", bucket],
+    [bin, "-d", directory, "-a", "127.0.0.1", "-p", String(port), "--configure-bucket", bucket],
     { ready: /S3rver listening on 127\.0\.0\.1:(\d+)/, name: "s3rver" },
   );
   return { ...running, endpoint: `http://127.0.0.1:${running.match[1] ?? ""}` };

@@ -15,6 +15,7 @@ describe("parseConfig", () => {
       cacheMaxBytes: 64 * 1024 * 1024,
       sampleTimeoutMs: 30000,
       maxComputesInFlight: 4,
+      store: { attemptTimeoutMs: 2000, retries: 2, deadlineMs: 5000, healthTtlMs: 5000 },
       publicBaseUrl: undefined,
       logLevel: "info",
       s3: undefined,
