@@ -158,14 +158,14 @@ def sample_exact(f, n, w, seed=100, cache_dir=None):
     return imgs / 127.5 - 1.0, labels, seconds
 
 
-def evaluate_reverse(f, g, judge, refs, n_samples, guidance_grid):
+def evaluate_reverse(f, g, judge, refs, n_samples, guidance_grid, val_images=5000):
     """G's figures on the test split; the default guidance is the validation split's pick
     (lowest FLD against validation images), so the test figures stay a final measurement."""
     sigma = f.cfg.noise_sigma
     metrics = {
         "reconstruction_psnr_db": reconstruction_psnr(f, g, refs["test"].x, refs["test"].y, sigma),
         "validation_reconstruction_psnr_db":
-            reconstruction_psnr(f, g, refs["val"].x, refs["val"].y, sigma)}
+            reconstruction_psnr(f, g, refs["val"].x[:val_images], refs["val"].y[:val_images], sigma)}
     grid, val_grid = {}, {}
     for w in guidance_grid:
         imgs, labels = sample_g(g, n_samples, w)
@@ -219,6 +219,8 @@ def main(argv=None):
     p.add_argument("--bayes-limit", type=int, default=10000)
     p.add_argument("--test-images", type=int, default=10000,
                    help="test images for NLL, PSNR and the FLD reference (10,000 = all)")
+    p.add_argument("--val-images", type=int, default=5000,
+                   help="validation images for the validation reconstruction PSNR")
     p.add_argument("--guidance", type=float, nargs="+",
                    default=[0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0])
     p.add_argument("--exact-guidance", type=float, nargs="+", default=None,
@@ -262,7 +264,8 @@ def main(argv=None):
         best_w = json.load(open(args.out)).get("reverse", {}).get("best_guidance", best_w)
     if "reverse" in parts:
         _, g, _, _ = export.load_models(run_dir)
-        metrics["reverse"] = evaluate_reverse(f, g, judge, refs, args.samples, args.guidance)
+        metrics["reverse"] = evaluate_reverse(f, g, judge, refs, args.samples, args.guidance,
+                                              args.val_images)
         best_w = metrics["reverse"]["best_guidance"]
     old = json.load(open(args.out)) if args.out and os.path.exists(args.out) else {}
     if "exact" in parts:
