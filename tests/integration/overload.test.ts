@@ -3,11 +3,13 @@
 // memory stays bounded, and full service is back within seconds; /health/live's p99 under
 // the burst is recorded. The router runs the trained model in models/, as `npm start` does.
 
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { Agent, get } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../helpers/fixtures.js";
 import { startRouter, type Running } from "../helpers/processes.js";
 import { p, recordFigures, rssMiB } from "../helpers/reliability.js";
 
@@ -30,7 +32,11 @@ afterAll(async () => {
 });
 
 const MODEL = "fmnist-biflow-s";
-const sampleUrl = (seed: number) => `/v1/samples/${MODEL}/coat/${seed}.png?guidance=0.50`;
+// The canonical form (model@version): other forms answer a 302 to it (docs/SAMPLE-URLS.md).
+const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "models", MODEL, "manifest.json"), "utf8")) as {
+  version: string;
+}).version;
+const sampleUrl = (seed: number) => `/v1/samples/${MODEL}@${VERSION}/coat/${seed}.png?guidance=0.50`;
 
 async function timed(url: string): Promise<{ status: number; ms: number; retryAfter: string | null }> {
   const started = performance.now();
