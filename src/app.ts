@@ -11,6 +11,7 @@ import type { Config } from "./config.js";
 import type { Encoder } from "./encoder.js";
 import { ApiError, errorResponse, toApiError } from "./errors.js";
 import { silentLogger, type Logger } from "./logger.js";
+import { REQUEST_ID_MAX_LENGTH } from "./limits.js";
 import { observeRequests } from "./middleware/access-log/index.js";
 import { requireApiKey, requireToken } from "./middleware/api-key/index.js";
 import { addressGroup } from "./middleware/client-ip/index.js";
@@ -64,9 +65,6 @@ export interface AppDeps {
 }
 
 export const API_VERSION = "0.1.0";
-
-/** X-Request-Id values accepted from clients: short, and safe to log and forward. */
-const REQUEST_ID_MAX_LENGTH = 128;
 
 /** In-process token buckets for the limits the configuration switches on (Node). */
 export function tokenBucketLimiters(config: Config, clock: Clock): Limiters {

@@ -5,3 +5,6 @@
 export const MAX_SAMPLES = 64;
 /** Seeds are uint32 (the PCG32 initial state, src/noise/pcg32.ts). */
 export const UINT32_MAX = 4294967295;
+
+/** X-Request-Id values accepted from clients (router and backend alike): short, and safe to log and forward. */
+export const REQUEST_ID_MAX_LENGTH = 128;

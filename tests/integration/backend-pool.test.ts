@@ -79,10 +79,13 @@ interface Sample {
   source: string;
 }
 
-async function post(body: unknown): Promise<{ status: number; headers: Headers; json: unknown }> {
+async function post(
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; json: unknown }> {
   const res = await fetch(`${router.url}/v1/samples`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
   });
   return { status: res.status, headers: res.headers, json: await res.json() };
@@ -175,6 +178,32 @@ describe("a router over two backends", () => {
     expect(metrics).toMatch(/biflow_sampler_calls_total\{sampler="gpu-pool",model="tiny-biflow",outcome="ok"\} [1-9]/);
     expect(metrics).toContain("biflow_pool_backend_up{");
     for (const b of backends) expect(metrics).not.toContain(new URL(b.url).host);
+  });
+
+  it("forwards the client's X-Request-Id: the backend that computed logs it on its access-log line", async () => {
+    const id = "trace-9-pool_0001";
+    const res = await post({ model: "tiny-biflow", n: 2, class: 3, seed: 33000, guidance: 2 }, { "x-request-id": id });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-request-id")).toBe(id);
+    const lines = (text: string) =>
+      text
+        .split("\n")
+        .filter((l) => l.startsWith("{") && l.includes(id))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines(router.output())).toContainEqual(
+      expect.objectContaining({ message: "request", route: "/v1/samples", status: 200, request_id: id }),
+    );
+    // Exactly one backend ran the batch (the router sends it once when nothing fails).
+    const logged = backends.flatMap((b) => lines(b.output()));
+    expect(logged).toEqual([
+      expect.objectContaining({
+        message: "request",
+        method: "POST",
+        route: "/v1/generate",
+        status: 200,
+        request_id: id,
+      }),
+    ]);
   });
 
   it("answers every client request correctly while one backend is killed mid-run", async () => {

@@ -1,6 +1,7 @@
 // The backend's Hono app: health and metrics (unsigned, for probes and scrapers), the
 // signed readiness probe GET /v1/handshake (for routers: it fails on a wrong secret) and
-// the signed POST /v1/generate; every error goes through the core's one error mapping.
+// the signed POST /v1/generate; every error goes through the core's one error mapping, and every
+// request writes one access-log line carrying the router's X-Request-Id (./access-log.ts).
 
 import { Hono } from "hono";
 import type { Clock } from "../../../src/clock.js";
@@ -14,6 +15,7 @@ import { ApiError, errorResponse, toApiError, type ErrorType } from "../../../sr
 import type { Logger } from "../../../src/logger.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../../../src/metrics.js";
 import { validationError } from "../../../src/validation.js";
+import { backendAccessLog } from "./access-log.js";
 import { requireSignature, type AuthDeps, type SignedEnv } from "./auth.js";
 import { generate, type GenerateDeps } from "./generate.js";
 
@@ -46,6 +48,7 @@ function outcome(type: ErrorType): string {
 export function createBackendApp(deps: BackendAppDeps): Hono<SignedEnv> {
   const app = new Hono<SignedEnv>();
   const { telemetry } = deps;
+  app.use("*", ...backendAccessLog(deps));
 
   app.get("/health/live", (c) => c.json({ status: "ok" }));
 
