@@ -106,11 +106,13 @@ async function capture(): Promise<Captured> {
     const samples: unknown = await (await ok(samplesRes, "POST /v1/samples")).json();
 
     // As `curl -sIL` shows it: the unversioned URL's redirect, then the canonical URL's headers.
+    // A fixed X-Request-Id (echoed back) keeps the block the same from one sync to the next.
     const headUrl = `${router.url}/v1/samples/${EXAMPLE_MODEL}/null/7.png`;
-    const redirect = await fetch(headUrl, { method: "HEAD", redirect: "manual" });
+    const traced = { headers: { "x-request-id": "readme-example" } };
+    const redirect = await fetch(headUrl, { method: "HEAD", redirect: "manual", ...traced });
     if (redirect.status !== 302) throw new Error(`HEAD ${headUrl} answered ${redirect.status}, not 302`);
     const head = await ok(
-      await fetch(new URL(redirect.headers.get("location") ?? "", headUrl), { method: "HEAD" }),
+      await fetch(new URL(redirect.headers.get("location") ?? "", headUrl), { method: "HEAD", ...traced }),
       `HEAD ${headUrl} (redirected)`,
     );
     const headerLines = (response: Response) => {

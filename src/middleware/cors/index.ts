@@ -14,6 +14,7 @@ const exposeHeaders = [
   "location",
   "x-sample-source",
   "x-sample-key",
+  "x-sampler",
   "retry-after",
   "ratelimit",
   "ratelimit-policy",
