@@ -34,7 +34,7 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 /** One row per model folder: what it is, its files, and where the Worker gets them. */
 function modelsTable(models: { folder: string; manifest: ModelManifest }[], edge: EdgeModel[]): string {
   const rows = models.map(({ folder, manifest }) => {
-    const files = (["reverse", "forward", "decode_step"] as const)
+    const files = (["reverse", "forward", "decode_step", "jacobi_step"] as const)
       .flatMap((kind) => {
         const f = manifest.files[kind];
         return f === undefined ? [] : [`\`${f.path}\` ${mib(f.bytes)}`];

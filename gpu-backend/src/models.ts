@@ -18,7 +18,7 @@ export interface Refusal {
   reason: string;
 }
 
-const FILE_KINDS: readonly ModelFileKind[] = ["reverse", "forward", "decode_step"];
+const FILE_KINDS: readonly ModelFileKind[] = ["reverse", "forward", "decode_step", "jacobi_step"];
 
 /** Reads and checks every file the manifest lists; the first mismatch refuses the model. */
 async function verify(entry: ModelEntry): Promise<Uint8Array> {

@@ -10,6 +10,22 @@ import os
 import sys
 
 
+def jacobi_lines(m):
+    """The Jacobi step file and the default schedule, when the model has them."""
+    spec = m["files"].get("jacobi_step")
+    if spec is None:
+        return []
+    lines = [f"- jacobi_step.onnx {spec['bytes'] / 1e6:.2f} MB: one parallel (Jacobi) update of one "
+             "flow block's inverse, every token at once, for `sampler=jacobi`."]
+    if "added_after_release" in spec:
+        lines.append("  It was " + spec["added_after_release"] + ".")
+    default = m.get("jacobi", {}).get("default_iterations")
+    if default:
+        lines.append(f"  Default schedule (iterations per block, block 0 first): {default}; "
+                     f"{m['jacobi'].get('why', '')}")
+    return lines
+
+
 def fmt(v, nd=3):
     return f"{v:.{nd}f}" if isinstance(v, float) else str(v)
 
@@ -99,6 +115,7 @@ def render(m, ablation, previous=None):
         f"- Files: reverse.onnx {rev_mb:.2f} MB, forward.onnx "
         f"{m['files']['forward']['bytes'] / 1e6:.2f} MB, decode_step.onnx "
         f"{m['files']['decode_step']['bytes'] / 1e6:.2f} MB (opset 17, dynamic batch).",
+        *jacobi_lines(m),
         "",
         "## Training",
         "",

@@ -44,6 +44,7 @@ export const ManifestSchema = z
       reverse: FileSpec,
       forward: FileSpec.optional(),
       decode_step: FileSpec.optional(),
+      jacobi_step: FileSpec.optional(),
     }),
     parameters: z.record(z.string(), z.number()).default({}),
     metrics: z.record(z.string(), z.unknown()).default({}),
@@ -54,7 +55,7 @@ export const ManifestSchema = z
   });
 
 export type ModelManifest = z.infer<typeof ManifestSchema>;
-export type ModelFileKind = "reverse" | "forward" | "decode_step";
+export type ModelFileKind = "reverse" | "forward" | "decode_step" | "jacobi_step";
 export type FileSpec = z.infer<typeof FileSpec>;
 
 export class ManifestError extends Error {

@@ -73,11 +73,11 @@ describe("training pipeline (tiny config)", () => {
     expect(manifest.id).toBe("tiny-smoke");
     expect(manifest.classes).toHaveLength(10);
     expect(manifest.null_class).toBe(10);
-    expect(Object.keys(manifest.files).sort()).toEqual(["decode_step", "forward", "reverse"]);
+    expect(Object.keys(manifest.files).sort()).toEqual(["decode_step", "forward", "jacobi_step", "reverse"]);
     expect(manifest.training.forward.steps).toBe(15);
     expect(manifest.training.reverse.steps).toBe(50);
     const results = await checkParity(out, await readParityFixture(parityFile));
-    expect(results.length).toBe(7);
+    expect(results.length).toBe(8);
     for (const r of results) expect(r.maxScaledDiff, `${r.file}.${r.output}`).toBeLessThanOrEqual(1e-4);
   });
 

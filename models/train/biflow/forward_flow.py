@@ -179,3 +179,56 @@ def decode_block_step(p, cfg, token, position, y, caches):
     if cfg.use_clip:
         mu, log_scale = soft_clip(mu, cfg.clip), soft_clip(log_scale, cfg.clip)
     return mu, log_scale, new_caches
+
+
+def block_params_parallel(p, cfg, x, y):
+    """FlowBlock.params over an explicit weight dict: every token's (mu, log_scale) at once.
+
+    x [B,T,D] in the block's own order; token t's parameters come from tokens < t (token
+    0 gets zeros). The same computation as FlowBlock.params, written over `p` so that
+    jacobi_step.onnx can gather one block's weights by a runtime index (decode_block_step).
+    """
+    def lin(name, t):
+        return nnf.linear(t, p[name + ".weight"], p[name + ".bias"])
+
+    def norm(name, t):
+        return nnf.layer_norm(t, (cfg.f_width,), p[name + ".weight"], p[name + ".bias"])
+
+    heads = cfg.f_heads
+    dh = cfg.f_width // heads
+    b, n = x.shape[0], cfg.tokens
+    h = lin("proj_in", x) + p["pos"] + nnf.embedding(y, p["class_emb.weight"])[:, None, :]
+    mask = causal_mask(n, device=x.device)
+    for i in range(cfg.f_layers):
+        pre = f"layers.{i}."
+        q, k, v = lin(pre + "attn.qkv", norm(pre + "norm1", h)).chunk(3, dim=-1)
+        q, k, v = (t.reshape(b, n, heads, dh).permute(0, 2, 1, 3) for t in (q, k, v))
+        scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(dh))
+        probs = torch.softmax(scores.masked_fill(~mask, -1e9), dim=-1)
+        o = torch.matmul(probs, v).permute(0, 2, 1, 3).reshape(b, n, heads * dh)
+        h = h + lin(pre + "attn.out", o)
+        h = h + lin(pre + "mlp.2", nnf.gelu(lin(pre + "mlp.0", norm(pre + "norm2", h))))
+    mu, log_scale = lin("proj_out", norm("norm_out", h)).chunk(2, dim=-1)
+    if cfg.use_clip:
+        mu, log_scale = soft_clip(mu, cfg.clip), soft_clip(log_scale, cfg.clip)
+    pad = torch.zeros_like(mu[:, :1])
+    return torch.cat([pad, mu[:, :-1]], 1), torch.cat([pad, log_scale[:, :-1]], 1)
+
+
+def jacobi_block_update(p, cfg, x, z, y, guidance):
+    """One Jacobi (parallel fixed-point) step of a flow block's inverse, all tokens at once.
+
+    Block k maps its input x to z = (x - mu(x_<t)) * exp(-log_scale(x_<t)); its inverse is
+    the fixed point of x <- z * exp(log_scale(x)) + mu(x). From any start, token t is exact
+    after t steps (token 0 passes through), since its parameters depend only on tokens < t
+    (GS-Jacobi, arXiv 2505.12849). x, z [B,T,D] in the block's order; guidance [B] mixes
+    (1+w)*p(.|y) - w*p(.|null) with the conditional and unconditional rows as one batch.
+    """
+    b = x.shape[0]
+    rows = torch.cat([x, x])
+    classes = torch.cat([y, torch.full_like(y, cfg.num_classes)])
+    mu, log_scale = block_params_parallel(p, cfg, rows, classes)
+    w = guidance.reshape(b, 1, 1)
+    mu = (1 + w) * mu[:b] - w * mu[b:]
+    log_scale = (1 + w) * log_scale[:b] - w * log_scale[b:]
+    return z * torch.exp(log_scale) + mu

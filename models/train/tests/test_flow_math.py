@@ -17,7 +17,7 @@ import torch
 TRAIN = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, TRAIN)
 from biflow import config  # noqa: E402
-from biflow.forward_flow import ForwardFlow  # noqa: E402
+from biflow.forward_flow import ForwardFlow, jacobi_block_update  # noqa: E402
 from biflow.reverse_model import ReverseModel  # noqa: E402
 
 
@@ -71,6 +71,31 @@ class FlowMath(unittest.TestCase):
             self.assertEqual(float(upper.max()), 0.0, f"block {k} reads future tokens")
             # ...and it does read the past: the flow is not trivially diagonal.
             self.assertGreater(float(torch.tril(dep, diagonal=-1).max()), 0.0)
+
+    def test_jacobi_update_makes_one_more_token_exact_per_step(self):
+        # The independent expectation: each block's token-by-token inverse (f.inverse runs
+        # them all; here one block at a time through FlowBlock.forward's inverse relation).
+        f = random_flow(seed=4)
+        cfg = f.cfg
+        y = torch.tensor([1, 10])
+        w = torch.tensor([0.0, 1.5], dtype=torch.float64)
+        for k, block in enumerate(f.blocks):
+            p = dict(block.named_parameters())
+            x_true = torch.randn(2, cfg.tokens, cfg.token_dim, dtype=torch.float64)
+            xo = block.order(x_true)
+            # z of this block under guidance: x = z*exp(ls)+mu with the guided parameters.
+            mu_c, ls_c = block.params(xo, y)
+            mu_u, ls_u = block.params(xo, torch.full_like(y, cfg.num_classes))
+            ww = w.reshape(2, 1, 1)
+            mu, ls = (1 + ww) * mu_c - ww * mu_u, (1 + ww) * ls_c - ww * ls_u
+            zo = (xo - mu) * torch.exp(-ls)
+            guess = zo.clone()
+            for step in range(1, cfg.tokens):
+                guess = jacobi_block_update(p, cfg, guess, zo, y, w)
+                err = (guess - xo).abs().amax(dim=(0, 2))
+                self.assertLess(float(err[: step + 1].max()), 1e-7, f"block {k} step {step}")
+            self.assertLess(float((guess - xo).abs().max()), 1e-7)
+            self.assertGreater(float((zo - xo).abs().max()), 1e-2)  # the start was not the answer
 
     def test_grown_reverse_model_computes_what_it_grew_from(self):
         torch.manual_seed(3)
