@@ -13,6 +13,7 @@ import { PoolSampler } from "../src/pool/pool-sampler.js";
 import { createRoutingPolicy } from "../src/routing/policy.js";
 import { Telemetry } from "../src/telemetry.js";
 import { OrtRuntime } from "../src/onnx/runtime.js";
+import { WasmDecoder } from "../src/onnx/wasm-decoder.js";
 import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
 import type { ObjectStore } from "../src/storage/object-store.js";
 import { resilientStore } from "../src/storage/resilient.js";
@@ -23,6 +24,7 @@ import { FsObjectStore } from "./fs-object-store.js";
 import { InferenceEngine } from "../engine/engine.js";
 import { scanModelsDir } from "../engine/models-dir.js";
 import type { WorkerModel } from "../engine/onnx/protocol.js";
+import { EngineDecoder } from "../engine/decoder.js";
 import { EngineSampler } from "../engine/sampler.js";
 import type { ModelRegistry } from "../src/models/registry.js";
 import { nodeWasmLoading } from "./ort-wasm.js";
@@ -97,6 +99,8 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     registry,
     samplers: pool === undefined ? [sampler] : [pool, sampler],
     encoders: [new WasmEncoder(runtime)],
+    // G on given noise joins the engine's batches; WASM in-process only if the engine lacks the model.
+    decoders: [new EngineDecoder(engine, config.core.sampleTimeoutMs), new WasmDecoder(runtime)],
     choose: createRoutingPolicy({ edge: sampler, gpu: pool }, config.routing),
     retryAfterSeconds: config.routing.retryAfterSeconds,
     telemetry,

@@ -8,6 +8,7 @@ import { requestId } from "hono/request-id";
 import type { SampleCache } from "./cache/sample-cache.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
+import type { NoiseDecoder } from "./decoder.js";
 import type { Encoder } from "./encoder.js";
 import { ApiError, errorResponse, toApiError } from "./errors.js";
 import { silentLogger, type Logger } from "./logger.js";
@@ -22,6 +23,7 @@ import type { ModelRegistry } from "./models/registry.js";
 import { playgroundAssets } from "./playground/assets.generated.js";
 import type { OrtWebFiles } from "./playground/ort-web-files.js";
 import { registerEncodeRoutes } from "./routes/encode.js";
+import { registerReconstructRoutes } from "./routes/reconstruct.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerModelFileRoutes } from "./routes/model-files.js";
 import { registerModelRoutes } from "./routes/models.js";
@@ -46,6 +48,8 @@ export interface AppDeps {
   retryAfterSeconds?: number;
   /** Encoders for POST /v1/encode, in order: the first that accepts a model encodes. */
   encoders?: readonly Encoder[];
+  /** Decoders of given noise for /v1/reconstruct and interpolations, in order. */
+  decoders?: readonly NoiseDecoder[];
   store: ObjectStore;
   cache: SampleCache;
   clock?: Clock;
@@ -97,6 +101,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     registry: deps.registry,
     samplers: deps.samplers,
     encoders: deps.encoders ?? [],
+    decoders: deps.decoders ?? [],
     store: deps.store,
     cache: deps.cache,
     telemetry,
@@ -153,6 +158,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   registerModelFileRoutes(app, services);
   registerSampleRoutes(app, services);
   registerEncodeRoutes(app, services);
+  registerReconstructRoutes(app, services);
   registerPlaygroundRoutes(app, playgroundAssets, deps.ortWebFiles);
   registerHealthRoutes(app, services);
   app.doc31("/openapi.json", {

@@ -4,6 +4,7 @@
 import type { SampleCache } from "./cache/sample-cache.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
+import type { NoiseDecoder } from "./decoder.js";
 import type { Encoder } from "./encoder.js";
 import { ApiError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -20,6 +21,8 @@ export interface Services {
   registry: ModelRegistry;
   samplers: readonly Sampler[];
   encoders: readonly Encoder[];
+  /** G on given noise (reconstruction, interpolation), in order: the first that accepts a model decodes. */
+  decoders: readonly NoiseDecoder[];
   store: ObjectStore;
   cache: SampleCache;
   samples: SampleService;

@@ -13,6 +13,7 @@ import { systemClock } from "../src/clock.js";
 import { ConfigReader } from "../src/config.js";
 import { createJsonLogger } from "../src/logger.js";
 import { OrtRuntime } from "../src/onnx/runtime.js";
+import { WasmDecoder } from "../src/onnx/wasm-decoder.js";
 import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
 import { WasmSampler } from "../src/onnx/wasm-sampler.js";
 import { readSnapshotConfig } from "../src/pool/config.js";
@@ -81,6 +82,7 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
     retryAfterSeconds: routing.retryAfterSeconds,
     telemetry,
     encoders: [new WasmEncoder(runtime)],
+    decoders: [new WasmDecoder(runtime)],
     store,
     cache,
     clock: systemClock,

@@ -4,6 +4,7 @@
 
 import type { Clock } from "../../src/clock.js";
 import { ApiError } from "../../src/errors.js";
+import { fillStandardNormal } from "../../src/noise/gaussian.js";
 import type { BatchOutput, BatchRunner } from "../onnx/worker-pool.js";
 
 export interface JobSpec {
@@ -12,6 +13,11 @@ export interface JobSpec {
   seeds: readonly number[];
   classInput: number;
   guidance: number;
+  /**
+   * Noise of its own, [n,C,H,W] for the n entries of `seeds` (which then only count the
+   * images): reconstruction and interpolation decode noise no seed makes (issue 12).
+   */
+  noise?: Float32Array;
   /** Budget from submission: images not started by then are dropped, the job fails (504). */
   timeoutMs: number;
   /** Aborting drops the job's images that have not started (the caller gave up on it). */
@@ -67,6 +73,25 @@ class Job {
     this.pending = spec.seeds.length;
     this.enqueuedAt = now;
   }
+}
+
+/**
+ * The batch's noise when a job in it brings its own: those images copied, the others
+ * filled from their seeds as the worker would (src/models/reverse-inputs.ts).
+ */
+function batchNoise(taken: readonly Slice[]): { z?: Float32Array } {
+  const own = taken.find((s) => s.job.spec.noise !== undefined)?.job.spec;
+  if (own?.noise === undefined) return {};
+  const size = own.noise.length / own.seeds.length;
+  const z = new Float32Array(taken.reduce((n, s) => n + s.count, 0) * size);
+  let at = 0;
+  for (const { job, start, count } of taken) {
+    const { noise, seeds } = job.spec;
+    if (noise !== undefined) z.set(noise.subarray(start * size, (start + count) * size), at * size);
+    else for (let k = 0; k < count; k++) fillStandardNormal(z, seeds[start + k] ?? 0, (at + k) * size, size);
+    at += count;
+  }
+  return { z };
 }
 
 /** Images [start, start + count) of a job, waiting in its model's queue. */
@@ -182,6 +207,7 @@ export class Batcher {
       seeds: taken.flatMap((s) => s.job.spec.seeds.slice(s.start, s.start + s.count)),
       classes: taken.flatMap((s) => new Array<number>(s.count).fill(s.job.spec.classInput)),
       guidance: taken.flatMap((s) => new Array<number>(s.count).fill(s.job.spec.guidance)),
+      ...batchNoise(taken),
     };
     this.options.runner.run(run).then(
       (output) => this.complete(taken, jobs, output),

@@ -28,6 +28,11 @@ export interface RunMessage {
   seeds: number[];
   classes: number[];
   guidance: number[];
+  /**
+   * The batch's noise [n,C,H,W], when some images bring their own (reconstruction,
+   * interpolation: issue 12); absent: every image's noise comes from its seed.
+   */
+  z?: Float32Array;
 }
 
 export type ToWorker = InitMessage | RunMessage;

@@ -12,6 +12,8 @@ export interface BatchRun {
   seeds: number[];
   classes: number[];
   guidance: number[];
+  /** Noise for the whole batch when some images bring their own (see RunMessage.z). */
+  z?: Float32Array;
 }
 
 export interface BatchOutput {

@@ -25,8 +25,15 @@ function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 }
 
 /** reverse.onnx feeds for a batch whose images may differ in class and guidance. */
-function feeds(model: WorkerModel, seeds: readonly number[], classes: readonly number[], guidance: readonly number[]) {
+function feeds(
+  model: WorkerModel,
+  seeds: readonly number[],
+  classes: readonly number[],
+  guidance: readonly number[],
+  z?: Float32Array,
+) {
   const inputs = reverseInputs(model.image, seeds, classes, guidance);
+  if (z !== undefined) inputs.z.set(z);
   const n = seeds.length;
   const feeds: Feeds = {
     z: floatTensor(inputs.z, inputs.dims),
@@ -62,7 +69,7 @@ async function init(message: InitMessage): Promise<void> {
 async function run(message: RunMessage): Promise<void> {
   const entry = loaded.get(message.ref);
   if (entry === undefined) throw new Error(`no session for ${message.ref}`);
-  const { inputs, dims } = feeds(entry.model, message.seeds, message.classes, message.guidance);
+  const { inputs, dims } = feeds(entry.model, message.seeds, message.classes, message.guidance, message.z);
   const started = performance.now();
   const images = await runForFloat(entry.session, inputs, "image", dims);
   const inferred = performance.now();

@@ -28,13 +28,18 @@ export const EncodeQuerySchema = z.object({
     .openapi({ param: { name: "noise", in: "query" }, description: "Also return z (row-major [C,H,W])." }),
 });
 
+/** What every answer about one uploaded image names: the model, its version, the class and the shape. */
+export const EncodedImageFields = {
+  model: z.string(),
+  version: z.string(),
+  class: z.number().int().nullable(),
+  class_name: z.string().nullable(),
+  image: z.object({ channels: z.number().int(), height: z.number().int(), width: z.number().int() }),
+};
+
 export const EncodeResponseSchema = z
   .object({
-    model: z.string(),
-    version: z.string(),
-    class: z.number().int().nullable(),
-    class_name: z.string().nullable(),
-    image: z.object({ channels: z.number().int(), height: z.number().int(), width: z.number().int() }),
+    ...EncodedImageFields,
     log_likelihood_nats: z.number().openapi({ description: "log p(x) of the image scaled to [-1, 1], in nats." }),
     bits_per_dim: z.number().openapi({ description: "-log2 p of the 8-bit image per dimension (0..255 scale)." }),
     z: z.array(z.number()).optional().openapi({ description: "The image's noise under F, when noise=true." }),

@@ -2,7 +2,7 @@
 // 1-NFE generator G) once per batch, then encodes each image as PNG.
 
 import type { ModelEntry } from "../models/registry.js";
-import { reverseInputs } from "../models/reverse-inputs.js";
+import { reverseInputs, type ReverseInputs } from "../models/reverse-inputs.js";
 import { encodePng } from "../png/encode.js";
 import { tensorImageToRaster } from "../png/tensor.js";
 import type { SampleBatch, SampledImage, Sampler, SamplerHealth } from "../sampler.js";
@@ -20,6 +20,43 @@ export class ModelContractError extends Error {
 
 const REVERSE_INPUTS = ["z", "class", "guidance"] as const;
 
+async function reverseSession(runtime: OrtRuntime, model: ModelEntry) {
+  const session = await runtime.session(`${model.ref}/reverse`, () => model.loadFile("reverse"));
+  const missing = REVERSE_INPUTS.filter((name) => !session.inputNames.includes(name));
+  if (missing.length > 0 || !session.outputNames.includes("image")) {
+    throw new ModelContractError(
+      `${model.ref} reverse.onnx must take z, class, guidance and give image; it takes ${session.inputNames.join(", ")}`,
+    );
+  }
+  return session;
+}
+
+/** Runs reverse.onnx on WASM: G's images [n,C,H,W] for these feeds (the one run WasmSampler and WasmDecoder share). */
+export async function runReverse(
+  runtime: OrtRuntime,
+  model: ModelEntry,
+  inputs: ReverseInputs,
+  signal?: AbortSignal,
+): Promise<Float32Array> {
+  const { dims } = inputs;
+  const n = dims[0];
+  const session = await reverseSession(runtime, model);
+  const outputs = await runtime.run(
+    session,
+    {
+      z: runtime.tensor("float32", inputs.z, dims),
+      class: runtime.tensor("int64", inputs.classes, [n]),
+      guidance: runtime.tensor("float32", inputs.guidance, [n]),
+    },
+    signal,
+  );
+  const image = outputs.image;
+  if (image === undefined || image.type !== "float32" || image.dims.join() !== dims.join()) {
+    throw new ModelContractError(`${model.ref} reverse.onnx returned no float32 image of shape [${dims.join(", ")}]`);
+  }
+  return image.data as Float32Array;
+}
+
 export class WasmSampler implements Sampler {
   readonly name = "wasm";
   private readonly runtime: OrtRuntime;
@@ -35,42 +72,15 @@ export class WasmSampler implements Sampler {
     return model.manifest.placements.includes("edge") && model.hasFile("reverse") && count <= this.maxBatch;
   }
 
-  private async session(model: ModelEntry) {
-    const session = await this.runtime.session(`${model.ref}/reverse`, () => model.loadFile("reverse"));
-    const missing = REVERSE_INPUTS.filter((name) => !session.inputNames.includes(name));
-    if (missing.length > 0 || !session.outputNames.includes("image")) {
-      throw new ModelContractError(
-        `${model.ref} reverse.onnx must take z, class, guidance and give image; it takes ${session.inputNames.join(", ")}`,
-      );
-    }
-    return session;
-  }
-
   /** Creates the sessions of these models now, so the first request does not pay for it. */
   async warmUp(models: readonly ModelEntry[]): Promise<void> {
-    for (const model of models) if (this.accepts(model, 1)) await this.session(model);
+    for (const model of models) if (this.accepts(model, 1)) await reverseSession(this.runtime, model);
   }
 
   async sample(batch: SampleBatch): Promise<SampledImage[]> {
     const { model, seeds } = batch;
     const inputs = reverseInputs(model.manifest.image, seeds, batch.classInput, batch.guidance);
-    const { dims } = inputs;
-    const n = seeds.length;
-    const session = await this.session(model);
-    const outputs = await this.runtime.run(
-      session,
-      {
-        z: this.runtime.tensor("float32", inputs.z, dims),
-        class: this.runtime.tensor("int64", inputs.classes, [n]),
-        guidance: this.runtime.tensor("float32", inputs.guidance, [n]),
-      },
-      batch.signal,
-    );
-    const image = outputs.image;
-    if (image === undefined || image.type !== "float32" || image.dims.join() !== dims.join()) {
-      throw new ModelContractError(`${model.ref} reverse.onnx returned no float32 image of shape [${dims.join(", ")}]`);
-    }
-    const data = image.data as Float32Array;
+    const data = await runReverse(this.runtime, model, inputs, batch.signal);
     return Promise.all(
       seeds.map(async (seed, i) => ({
         seed,

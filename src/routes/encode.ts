@@ -6,6 +6,8 @@ import { EncodeQuerySchema, EncodeResponseSchema, type EncodeQuery, type EncodeR
 import { bitsPerDim, logLikelihood, rasterToTensor } from "../encode/likelihood.js";
 import { ApiError, invalidParam } from "../errors.js";
 import { resolveClass } from "../models/classes.js";
+import type { ModelEntry } from "../models/registry.js";
+import type { Encoded } from "../encoder.js";
 import type { ModelManifest } from "../models/manifest.js";
 import { decodePng, PngError, readPngHeader } from "../png/decode.js";
 import type { Raster } from "../png/format.js";
@@ -13,7 +15,7 @@ import { requireModel, type Services } from "../services.js";
 import { withTimeout } from "../timeout.js";
 import { errorResponses, limitBody, parseOrThrow } from "./common.js";
 
-const PNG_TYPE = "image/png";
+export const PNG_TYPE = "image/png";
 
 function describeShape(s: { channels: number; height: number; width: number }): string {
   return `${s.width}x${s.height} ${s.channels === 1 ? "greyscale" : "RGB"}`;
@@ -48,14 +50,23 @@ async function readPng(bytes: Uint8Array, manifest: ModelManifest): Promise<Rast
   }
 }
 
-/** Validates everything, then runs F once and converts its output to a likelihood. */
-export async function encodeImage(
+/** A validated encode request: the model, the class (null: unconditional) and the image. */
+export interface EncodeInput {
+  model: ModelEntry;
+  classIndex: number | null;
+  raster: Raster;
+}
+
+/**
+ * The input rules of /v1/encode, shared by /v1/reconstruct: the model exists and has F,
+ * the class resolves, the body is a PNG of the model's shape (checked before inflating).
+ */
+export async function readEncodeInput(
   services: Services,
-  rawQuery: Record<string, string | undefined>,
+  query: { model: string; class?: string | undefined },
   contentType: string | undefined,
   body: Uint8Array,
-): Promise<EncodeResponse> {
-  const query: EncodeQuery = parseOrThrow(EncodeQuerySchema, rawQuery);
+): Promise<EncodeInput> {
   if (contentType?.split(";")[0]?.trim().toLowerCase() !== PNG_TYPE) {
     throw new ApiError("unsupported_media_type", "Content-Type must be image/png");
   }
@@ -66,29 +77,49 @@ export async function encodeImage(
   }
   const classIndex = resolveClass(manifest, query.class);
   const raster = await readPng(body, manifest);
+  return { model, classIndex, raster };
+}
+
+/** Runs F on `count` images [count,C,H,W] under the request timeout, with the encoder metrics. */
+export async function runEncoder(
+  services: Services,
+  model: ModelEntry,
+  classInput: number,
+  images: Float32Array,
+  count: number,
+): Promise<Encoded[]> {
+  const { manifest } = model;
   const encoder = services.encoders.find((e) => e.accepts(model));
   if (encoder === undefined) throw new ApiError("sampler_unavailable", `no encoder can serve model ${manifest.id} now`);
-
   const labels = { encoder: encoder.name, model: manifest.id };
   const timeoutMs = services.config.sampleTimeoutMs;
-  let encoded;
   try {
-    [encoded] = await withTimeout(
-      encoder.encode({
-        model,
-        classInput: classIndex ?? manifest.null_class,
-        images: rasterToTensor(raster),
-        count: 1,
-      }),
+    const encoded = await withTimeout(
+      encoder.encode({ model, classInput, images, count }),
       timeoutMs,
       () => new ApiError("sampler_timeout", `encoding took longer than ${timeoutMs} ms`),
     );
     services.telemetry.encoderCalls.inc({ ...labels, outcome: "ok" });
+    if (encoded.length !== count) throw new ApiError("internal", "internal error");
+    return encoded;
   } catch (err) {
     services.telemetry.encoderCalls.inc({ ...labels, outcome: "error" });
     services.logger.error("encoder failed", { ...labels, error: err });
     throw err;
   }
+}
+
+/** Validates everything, then runs F once and converts its output to a likelihood. */
+export async function encodeImage(
+  services: Services,
+  rawQuery: Record<string, string | undefined>,
+  contentType: string | undefined,
+  body: Uint8Array,
+): Promise<EncodeResponse> {
+  const query: EncodeQuery = parseOrThrow(EncodeQuerySchema, rawQuery);
+  const { model, classIndex, raster } = await readEncodeInput(services, query, contentType, body);
+  const { manifest } = model;
+  const [encoded] = await runEncoder(services, model, classIndex ?? manifest.null_class, rasterToTensor(raster), 1);
   if (encoded === undefined) throw new ApiError("internal", "internal error");
   const logp = logLikelihood(encoded.z, encoded.logdet);
   return {
@@ -103,23 +134,42 @@ export async function encodeImage(
   };
 }
 
-function encodeRoute(maxImageBytes: number) {
+/** The OpenAPI route of a POST that takes one PNG (MAX_IMAGE_BYTES) and answers JSON: encode and reconstruct. */
+export function pngUploadRoute<Q extends z.ZodObject, R extends z.ZodType>(options: {
+  path: string;
+  summary: string;
+  query: Q;
+  response: R;
+  description: string;
+  maxImageBytes: number;
+}) {
   return createRoute({
     method: "post",
-    path: "/v1/encode",
+    path: options.path,
     tags: ["encode"],
-    summary: "Likelihood of a PNG under the forward model F (bits/dim), optionally its noise z",
-    middleware: [limitBody(maxImageBytes)] as const,
+    summary: options.summary,
+    middleware: [limitBody(options.maxImageBytes)] as const,
     request: {
-      query: EncodeQuerySchema,
+      query: options.query,
       body: { required: true, content: { [PNG_TYPE]: { schema: z.string().openapi({ format: "binary" }) } } },
     },
     responses: {
-      200: { description: "The likelihood.", content: { "application/json": { schema: EncodeResponseSchema } } },
+      200: { description: options.description, content: { "application/json": { schema: options.response } } },
       ...errorResponses,
       413: { ...errorResponses[400], description: "Body over the size limit." },
       415: { ...errorResponses[400], description: "Body is not image/png." },
     },
+  });
+}
+
+function encodeRoute(maxImageBytes: number) {
+  return pngUploadRoute({
+    path: "/v1/encode",
+    summary: "Likelihood of a PNG under the forward model F (bits/dim), optionally its noise z",
+    query: EncodeQuerySchema,
+    response: EncodeResponseSchema,
+    description: "The likelihood.",
+    maxImageBytes,
   });
 }
 

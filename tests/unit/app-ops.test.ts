@@ -81,6 +81,7 @@ describe("GET /openapi.json", () => {
       "/v1/encode",
       "/v1/models",
       "/v1/models/{model}/{version}/reverse.onnx",
+      "/v1/reconstruct",
       "/v1/samples",
       "/v1/samples/{model}/{class}/{seed}.png",
     ]);

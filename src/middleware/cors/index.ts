@@ -5,7 +5,7 @@ import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 
 /** The endpoints that compute or store on request: POST only, behind API_KEYS when set. */
-export const POST_ENDPOINTS: readonly string[] = ["/v1/samples", "/v1/encode"];
+export const POST_ENDPOINTS: readonly string[] = ["/v1/samples", "/v1/encode", "/v1/reconstruct", "/v1/interpolations"];
 
 const allowHeaders = ["content-type", "authorization", "x-request-id", "if-none-match"];
 const exposeHeaders = [

@@ -1,0 +1,49 @@
+// Running G on given noise for a request: the first decoder that accepts the model, under
+// the request's timeout (work not started is dropped at the deadline), with its metrics.
+
+import type { NoiseDecoder } from "./decoder.js";
+import { ApiError } from "./errors.js";
+import type { ModelEntry } from "./models/registry.js";
+import type { Raster } from "./png/format.js";
+import type { Services } from "./services.js";
+import { withTimeout } from "./timeout.js";
+
+export interface DecodeRequest {
+  model: ModelEntry;
+  classInput: number;
+  noise: Float32Array;
+  count: number;
+  guidance: number;
+}
+
+/** The decoder for a model, or sampler_unavailable (503) when none can take it now. */
+export function requireDecoder(services: Services, model: ModelEntry): NoiseDecoder {
+  const decoder = services.decoders.find((d) => d.accepts(model));
+  if (decoder !== undefined) return decoder;
+  throw new ApiError("sampler_unavailable", `no decoder can serve model ${model.manifest.id} now`, {
+    headers: { "retry-after": "5" },
+  });
+}
+
+export async function runDecoder(services: Services, request: DecodeRequest): Promise<Raster[]> {
+  const decoder = requireDecoder(services, request.model);
+  const labels = { sampler: decoder.name, model: request.model.manifest.id };
+  const timeoutMs = services.config.sampleTimeoutMs;
+  const cancel = new AbortController();
+  try {
+    const rasters = await withTimeout(decoder.decode({ ...request, signal: cancel.signal }), timeoutMs, () => {
+      cancel.abort();
+      return new ApiError("sampler_timeout", `decoding took longer than ${timeoutMs} ms`);
+    });
+    if (rasters.length !== request.count) throw new Error(`decoder ${decoder.name} returned ${rasters.length} images`);
+    services.telemetry.samplerCalls.inc({ ...labels, outcome: "ok" });
+    services.telemetry.samplerImages.inc(labels, request.count);
+    return rasters;
+  } catch (err) {
+    services.telemetry.samplerCalls.inc({ ...labels, outcome: "error" });
+    if (!(err instanceof ApiError && err.type === "overloaded")) {
+      services.logger.error("decoder failed", { ...labels, error: err });
+    }
+    throw err;
+  }
+}
