@@ -27,7 +27,8 @@ afterAll(async () => {
 });
 
 function reconstruct(base: string, query: string, png: Uint8Array, type = "image/png") {
-  return fetch(`${base}/v1/reconstruct?${query}`, { method: "POST", headers: { "content-type": type }, body: png });
+  const body = new Blob([new Uint8Array(png)]);
+  return fetch(`${base}/v1/reconstruct?${query}`, { method: "POST", headers: { "content-type": type }, body });
 }
 
 /** A smooth 28x28 greyscale test card whose pixels stay inside 1..254 (atanh is finite there). */
