@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineProject } from "vitest/config";
 import { writeModelsModule } from "./scripts/worker-models.js";
+import { greyPng, hostilePngs } from "./tests/helpers/hostile-png.js";
 import type { GoldenCase, ProvidedGolden } from "./tests/worker/golden-cases.js";
 // The ProvidedContext augmentation that types `provide` below.
 import type {} from "./tests/worker/provided-context.js";
@@ -21,6 +22,12 @@ async function readGoldens(): Promise<ProvidedGolden[]> {
   return Promise.all(
     index.map(async (c) => ({ ...c, png: (await readFile(path.join(GOLDEN_DIR, c.file))).toString("base64") })),
   );
+}
+
+/** The fuzz suite's PNGs for the shipped 28x28 greyscale model, built with node:zlib (not in workerd). */
+function fuzzPngs(): { good: string; hostile: string[] } {
+  const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+  return { good: base64(greyPng(28, 28, 90)), hostile: Object.values(hostilePngs()).map(base64) };
 }
 
 export default defineProject(async () => {
@@ -53,7 +60,7 @@ export default defineProject(async () => {
       setupFiles: ["tests/worker/setup-models.ts"],
       // Real GPU backends, s3rver, a Node router and a control server on loopback (in Node).
       globalSetup: ["tests/worker-setup/pool-processes.ts"],
-      provide: { workerGoldens: await readGoldens() },
+      provide: { workerGoldens: await readGoldens(), fuzzPngs: fuzzPngs() },
       // One runner for every worker test file: the pool ships the 14 MB ORT module to workerd
       // as JSON (10-25 s here), and that should happen once, not once per file.
       isolate: false,

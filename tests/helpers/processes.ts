@@ -45,10 +45,14 @@ export function startProcess(
       void stop("SIGKILL");
       reject(new Error(`${options.name} did not start within ${options.timeoutMs ?? 60_000} ms:\n${output}`));
     }, options.timeoutMs ?? 60_000);
+    let started = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      // Once ready, only collect: matching the whole output on every chunk is quadratic.
+      if (started) return;
       const match = options.ready.exec(output);
       if (match) {
+        started = true;
         clearTimeout(timer);
         resolve({ child, match, output: () => output, stop });
       }

@@ -2,7 +2,8 @@
 // real processes the Worker's GPU pool talks to over loopback: two GPU backends (serving
 // tiny-biflow and the GPU-only tiny-gpu, writing to an s3rver bucket when asked), a Node
 // router over the same fixtures to compare images with, and a small control server that
-// lets a test stop a backend and read an object from s3rver.
+// lets a test stop a backend, read an object from s3rver and record its figures in
+// artifacts/reliability.json (workerd cannot write files).
 
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -13,6 +14,7 @@ import type { TestProject } from "vitest/node";
 import { BACKEND_SECRET, startBackend } from "../helpers/backend.js";
 import { FIXTURE_MODELS_DIR, ROOT } from "../helpers/fixtures.js";
 import { startRouter, startS3rver, type Running } from "../helpers/processes.js";
+import { recordFigures } from "../helpers/reliability.js";
 import { objectBytes, testS3Client } from "../helpers/s3.js";
 import { BUCKET, S3RVER_CREDENTIALS, routerEnv } from "../integration/global-setup.js";
 // The ProvidedContext augmentation that types `provide` below.
@@ -45,9 +47,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const control = createServer((req, res) => {
     void (async () => {
       const stop = /^\/backends\/(\d+)\/stop$/.exec(req.url ?? "");
+      const figures = /^\/figures\/([a-z_]+)$/.exec(req.url ?? "");
       const backend = stop === null ? undefined : backends[Number(stop[1])];
       if (req.method === "POST" && backend !== undefined) {
         await backend.stop("SIGKILL");
+        res.writeHead(204).end();
+      } else if (req.method === "POST" && figures?.[1] !== undefined) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        await recordFigures(figures[1], JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>);
         res.writeHead(204).end();
       } else if (req.method === "GET" && req.url?.startsWith("/s3/") === true) {
         const key = decodeURIComponent(req.url.slice("/s3/".length));
