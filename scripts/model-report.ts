@@ -10,7 +10,8 @@ import { performance } from "node:perf_hooks";
 import * as ort from "onnxruntime-node";
 import { fillStandardNormal } from "../src/noise/gaussian.js";
 import { encodePng } from "../src/png/encode.js";
-import { toByte } from "../src/png/tensor.js";
+import { tileRasters } from "../src/images/tile.js";
+import { tensorImageToRaster } from "../src/png/tensor.js";
 import { exactInverse, type Decoding } from "./lib/exact-decode.js";
 import { createCpuSession, float32, int64, maxAbsDiff, outputData } from "./lib/onnx-node.js";
 
@@ -74,20 +75,14 @@ async function msPerImage(run: () => Promise<unknown>, batch: number, repeats: n
   return median(times);
 }
 
-/** One row per class, `cols` seeds per row, 1-pixel dark gutters. */
+/**
+ * One row per class, `cols` seeds per row, laid out by the tiler of the class-grid URLs
+ * (src/images/tile.ts): column s holds, top to bottom, exactly the tiles of
+ * /v1/grids/{model}@{version}/{s}.png (which runs left to right), made by the same G on the same noise (up to float rounding between batch sizes).
+ */
 async function grid(images: Float32Array, rows: number, cols: number): Promise<Uint8Array> {
-  const { height: h, width: w } = shape;
-  const W = cols * (w + 1) + 1;
-  const H = rows * (h + 1) + 1;
-  const out = new Uint8Array(W * H);
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < cols; c++) {
-      const base = (r * cols + c) * pixels; // first channel only: the grids are greyscale
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++)
-          out[(1 + r * (h + 1) + y) * W + 1 + c * (w + 1) + x] = toByte(images[base + y * w + x] ?? NaN);
-    }
-  return encodePng({ width: W, height: H, channels: 1, pixels: out });
+  const tiles = Array.from({ length: rows * cols }, (_, i) => tensorImageToRaster(images, i, shape));
+  return encodePng(tileRasters(tiles, rows, cols));
 }
 
 // 1. The decode algorithm in TypeScript really inverts F: x -> F(x) -> exact inverse ~ x.
@@ -107,9 +102,18 @@ const classes = manifest.classes.flatMap((_, k) => Array.from({ length: cols }, 
 const seeds = manifest.classes.flatMap(() => Array.from({ length: cols }, (_, s) => s));
 const z = noise(seeds);
 const w = manifest.guidance.default;
-await writeFile(path.join(modelDir, "samples.png"), await grid(await sampleG(z, classes, w), manifest.classes.length, cols));
-await writeFile(path.join(modelDir, "samples-w0.png"), await grid(await sampleG(z, classes, 0), manifest.classes.length, cols));
-await writeFile(path.join(modelDir, "samples-exact-inverse.png"), await grid(await sampleExact(z, classes), manifest.classes.length, cols));
+await writeFile(
+  path.join(modelDir, "samples.png"),
+  await grid(await sampleG(z, classes, w), manifest.classes.length, cols),
+);
+await writeFile(
+  path.join(modelDir, "samples-w0.png"),
+  await grid(await sampleG(z, classes, 0), manifest.classes.length, cols),
+);
+await writeFile(
+  path.join(modelDir, "samples-exact-inverse.png"),
+  await grid(await sampleExact(z, classes), manifest.classes.length, cols),
+);
 
 // 3. Time per image, both samplers, batch 1 and 64, same runtime and threads.
 const timing: Record<string, number | string> = {
@@ -123,7 +127,9 @@ for (const batch of [1, 64]) {
   timing[`reverse_ms_per_image_batch${batch}`] = Number(g.toFixed(3));
   timing[`exact_inverse_ms_per_image_batch${batch}`] = Number(e.toFixed(3));
   timing[`speedup_batch${batch}`] = Number((e / g).toFixed(1));
-  console.log(`batch ${batch}: 1-NFE ${g.toFixed(3)} ms/image, exact inverse ${e.toFixed(3)} ms/image, ${(e / g).toFixed(1)}x`);
+  console.log(
+    `batch ${batch}: 1-NFE ${g.toFixed(3)} ms/image, exact inverse ${e.toFixed(3)} ms/image, ${(e / g).toFixed(1)}x`,
+  );
 }
 timing["exact_inverse_steps"] = decoding.blocks * (decoding.tokens - 1);
 timing["exact_inverse_round_trip_max_abs_error"] = Number(roundTrip.toExponential(2));

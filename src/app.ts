@@ -24,6 +24,8 @@ import { playgroundAssets } from "./playground/assets.generated.js";
 import type { OrtWebFiles } from "./playground/ort-web-files.js";
 import { registerEncodeRoutes } from "./routes/encode.js";
 import { registerReconstructRoutes } from "./routes/reconstruct.js";
+import { registerInterpolationRoutes } from "./routes/interpolations.js";
+import { registerGridRoutes } from "./routes/grids.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerModelFileRoutes } from "./routes/model-files.js";
 import { registerModelRoutes } from "./routes/models.js";
@@ -159,6 +161,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   registerSampleRoutes(app, services);
   registerEncodeRoutes(app, services);
   registerReconstructRoutes(app, services);
+  registerInterpolationRoutes(app, services);
+  registerGridRoutes(app, services);
   registerPlaygroundRoutes(app, playgroundAssets, deps.ortWebFiles);
   registerHealthRoutes(app, services);
   app.doc31("/openapi.json", {

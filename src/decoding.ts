@@ -25,7 +25,11 @@ export function requireDecoder(services: Services, model: ModelEntry): NoiseDeco
   });
 }
 
-export async function runDecoder(services: Services, request: DecodeRequest): Promise<Raster[]> {
+/** G's images of the noises, and the name of the decoder that ran them. */
+export async function runDecoder(
+  services: Services,
+  request: DecodeRequest,
+): Promise<{ rasters: Raster[]; decoder: string }> {
   const decoder = requireDecoder(services, request.model);
   const labels = { sampler: decoder.name, model: request.model.manifest.id };
   const timeoutMs = services.config.sampleTimeoutMs;
@@ -38,7 +42,7 @@ export async function runDecoder(services: Services, request: DecodeRequest): Pr
     if (rasters.length !== request.count) throw new Error(`decoder ${decoder.name} returned ${rasters.length} images`);
     services.telemetry.samplerCalls.inc({ ...labels, outcome: "ok" });
     services.telemetry.samplerImages.inc(labels, request.count);
-    return rasters;
+    return { rasters, decoder: decoder.name };
   } catch (err) {
     services.telemetry.samplerCalls.inc({ ...labels, outcome: "error" });
     if (!(err instanceof ApiError && err.type === "overloaded")) {

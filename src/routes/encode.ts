@@ -28,7 +28,7 @@ function pngError(err: unknown): unknown {
 }
 
 /** The model's image shape is checked on IHDR, before anything is inflated (issue 10). */
-async function readPng(bytes: Uint8Array, manifest: ModelManifest): Promise<Raster> {
+export async function readPng(bytes: Uint8Array, manifest: ModelManifest): Promise<Raster> {
   const { image } = manifest;
   let header;
   try {

@@ -28,7 +28,9 @@ export async function reconstructImage(
   const classInput = classIndex ?? manifest.null_class;
   const [encoded] = await runEncoder(services, model, classInput, rasterToTensor(raster), 1);
   if (encoded === undefined) throw new ApiError("internal", "internal error");
-  const [rec] = await runDecoder(services, {
+  const {
+    rasters: [rec],
+  } = await runDecoder(services, {
     model,
     classInput,
     noise: encoded.z,

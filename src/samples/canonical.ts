@@ -11,7 +11,8 @@
 //     sampler segment: `exact`, or `jacobi-k{k1_k2_...}[-t{t}]`; absent for `g`.
 // Model ids and versions are [A-Za-z0-9._-] (manifest schema), so `@` and `+` separate
 // unambiguously, and every field appears in both forms: keys never collide (parseSampleKey
-// inverts sampleKey).
+// inverts sampleKey). Interpolation strips and class grids have their own URLs and keys
+// in the same style, under their own prefixes: src/samples/composites.ts.
 
 import { ApiError, invalidParam } from "../errors.js";
 import { UINT32_MAX } from "../limits.js";
@@ -218,7 +219,7 @@ const SEED_RULE = `seed must be an integer from 0 to ${UINT32_MAX} (uint32)`;
 const GUIDANCE = /^-?\d{1,6}(\.\d{1,12})?$/;
 const TOLERANCE = /^\d{1,6}(\.\d{1,12})?(e-?\d{1,3})?$/;
 
-function decode(raw: string, param: string): string {
+export function decodeUrlPart(raw: string, param: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
@@ -234,7 +235,7 @@ function parseQuery(search: string): { params: Map<string, string>; unsignedQuer
   if (raw === "") return { params, unsignedQuery: "" };
   for (const part of raw.split("&")) {
     const eq = part.indexOf("=");
-    const name = decode(eq < 0 ? part : part.slice(0, eq), "query");
+    const name = decodeUrlPart(eq < 0 ? part : part.slice(0, eq), "query");
     if (!KNOWN_PARAMS.has(name)) {
       throw invalidParam(
         name,
@@ -242,14 +243,15 @@ function parseQuery(search: string): { params: Map<string, string>; unsignedQuer
       );
     }
     if (params.has(name)) throw invalidParam(name, `query parameter "${name}" is given more than once`);
-    params.set(name, decode(eq < 0 ? "" : part.slice(eq + 1), name));
+    params.set(name, decodeUrlPart(eq < 0 ? "" : part.slice(eq + 1), name));
     if (!(SIGNATURE_PARAMS as readonly string[]).includes(name)) kept.push(part);
   }
   return { params, unsignedQuery: kept.join("&") };
 }
 
-function parseModelSegment(segment: string): { model: string; version: string | undefined } {
-  const text = decode(segment, "model");
+/** `{model}` or `{model}@{version}`, decoded; the version checked. */
+export function parseModelSegment(segment: string): { model: string; version: string | undefined } {
+  const text = decodeUrlPart(segment, "model");
   const at = text.indexOf("@");
   if (at < 0) return { model: text, version: undefined };
   const version = text.slice(at + 1);
@@ -316,7 +318,7 @@ export function parseSampleUrl(url: { pathname: string; search: string }): Sampl
     throw new ApiError("not_found", "a sample URL is /v1/samples/{model}@{version}/{class}/{seed}.png");
   }
   const { model, version } = parseModelSegment(modelSeg);
-  const classText = decode(classSeg, "class");
+  const classText = decodeUrlPart(classSeg, "class");
   if (classText.length === 0 || classText.length > 64) throw invalidParam("class", "class must be 1 to 64 characters");
   const seed = parseSeed(file);
   const { params, unsignedQuery } = parseQuery(url.search);
