@@ -50,8 +50,9 @@ async function readPair(services: Services, request: Request, query: z.infer<typ
   }
   const images = await Promise.all(
     (["a", "b"] as const).map(async (field) => {
-      const part = form.get(field);
-      if (part === null || typeof part === "string") throw invalidParam(field, `field ${field} must be a PNG file`);
+      // Typed as unknown: the Workers and DOM typings of FormData.get differ.
+      const part: unknown = form.get(field);
+      if (!(part instanceof Blob)) throw invalidParam(field, `field ${field} must be a PNG file`);
       try {
         return await readPng(new Uint8Array(await part.arrayBuffer()), model.manifest);
       } catch (err) {

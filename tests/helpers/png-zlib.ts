@@ -41,7 +41,7 @@ export function readPngWithZlib(png: Uint8Array): ZlibRaster {
 }
 
 /** PNG-encodes raw pixels with node:zlib (filter None), independent of src/png/encode.ts. */
-export function writePngWithZlib(r: ZlibRaster): Uint8Array {
+export function writePngWithZlib(r: ZlibRaster): Uint8Array<ArrayBuffer> {
   const stride = r.width * r.channels;
   const raw = Buffer.alloc((stride + 1) * r.height);
   for (let y = 0; y < r.height; y++) raw.set(r.pixels.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
