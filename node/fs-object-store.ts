@@ -46,7 +46,8 @@ export class FsObjectStore implements ObjectStore {
 
   constructor(readonly root: string) {}
 
-  private file(key: string): string {
+  /** The path of a key's file (throws RangeError for keys that could escape the root). */
+  file(key: string): string {
     if (!SAFE_KEY.test(key) || key.split("/").some((s) => s === "." || s === "..")) {
       throw new RangeError(`unsafe object key: ${JSON.stringify(key)}`);
     }

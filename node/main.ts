@@ -51,12 +51,20 @@ async function main(): Promise<void> {
     logger.info("listening", { url: `http://${host}:${info.port}`, port: info.port, store: node.store.name });
   });
 
+  // Jobs found in the store (unfinished ones too, after a restart) are worked from now on.
+  const runner = config.core.jobs.worker ? node.jobs.runner : undefined;
+  runner?.start();
+
   // Finish in-flight requests, refuse new ones; exit anyway after the grace period.
   exitOnSignals(server, {
     logger,
     graceMs: config.shutdownGraceMs,
     onSignal: () => node.pool?.stop(),
-    afterClose: () => node.engine.close(),
+    afterClose: async () => {
+      // The chunk in flight finishes (and is recorded) before the engine stops.
+      await runner?.stop();
+      await node.engine.close();
+    },
   });
 }
 

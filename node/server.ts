@@ -21,6 +21,8 @@ import { S3ObjectStore } from "../src/storage/s3.js";
 import { nodeClientAddress } from "./client-address.js";
 import type { NodeConfig } from "./config.js";
 import { FsObjectStore } from "./fs-object-store.js";
+import { createNodeJobs } from "./jobs/host.js";
+import type { JobsHost } from "../src/jobs/host.js";
 import { InferenceEngine } from "../engine/engine.js";
 import { scanModelsDir } from "../engine/models-dir.js";
 import type { WorkerModel } from "../engine/onnx/protocol.js";
@@ -37,6 +39,8 @@ export interface NodeApp {
   /** The GPU backend pool (GPU_BACKEND_URLS); start() begins its health checks. */
   pool: PoolSampler | undefined;
   store: ObjectStore;
+  /** Batch jobs' executor: main starts its runner when JOBS_WORKER is on. */
+  jobs: JobsHost;
   /** Starts the engine's workers with every edge model (call before listening). */
   warmUp(): Promise<void>;
 }
@@ -94,6 +98,7 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
           clock: systemClock,
           logger,
         });
+  const jobs = createNodeJobs(config);
   const app = createApp({
     config: config.core,
     registry,
@@ -110,10 +115,11 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     logger,
     ortWebFiles: await nodeOrtWebFiles(),
     clientAddress: nodeClientAddress(config.core.access.trustedProxies),
+    jobs,
   });
   const warmUp = async () => {
     const report = await engine.start();
     for (const failed of report.failed) logger.error("engine could not load a model", failed);
   };
-  return { app, sampler, engine, pool, store, warmUp };
+  return { app, sampler, engine, pool, store, jobs, warmUp };
 }

@@ -22,6 +22,9 @@ import { SampleAccess } from "./middleware/sample-access/index.js";
 import type { ModelRegistry } from "./models/registry.js";
 import { playgroundAssets } from "./playground/assets.generated.js";
 import type { OrtWebFiles } from "./playground/ort-web-files.js";
+import type { JobsAttachment } from "./jobs/host.js";
+import { JobRecords } from "./jobs/records.js";
+import { registerJobRoutes } from "./jobs/routes.js";
 import { registerEncodeRoutes } from "./routes/encode.js";
 import { registerReconstructRoutes } from "./routes/reconstruct.js";
 import { registerInterpolationRoutes } from "./routes/interpolations.js";
@@ -68,6 +71,8 @@ export interface AppDeps {
   clientAddress?: (c: Context) => string | undefined;
   /** The rate limiters; by default in-process token buckets for the RATE_LIMIT_* variables set. */
   limiters?: Limiters;
+  /** Batch jobs' executor (src/jobs/host.ts); absent: the jobs API accepts and reports jobs, none run here. */
+  jobs?: JobsAttachment;
 }
 
 export const API_VERSION = "0.1.0";
@@ -152,6 +157,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   if (access.apiKeyDigests.length > 0) {
     const check = requireApiKey(access.apiKeyDigests);
     for (const path of POST_ENDPOINTS) app.post(path, check);
+    // A job belongs to the key that made it: reading and cancelling need it too.
+    app.use("/v1/jobs/*", check);
   }
   // After the key check, so quotas count per key where there is one.
   if (limiters.requests !== undefined) app.use("/v1/*", limitRequests(limiters.requests, clientKey));
@@ -163,6 +170,9 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   registerReconstructRoutes(app, services);
   registerInterpolationRoutes(app, services);
   registerGridRoutes(app, services);
+  const jobRecords = new JobRecords(deps.store);
+  registerJobRoutes(app, services, jobRecords);
+  deps.jobs?.attach(services, jobRecords, limiters);
   registerPlaygroundRoutes(app, playgroundAssets, deps.ortWebFiles);
   registerHealthRoutes(app, services);
   app.doc31("/openapi.json", {

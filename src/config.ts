@@ -3,6 +3,7 @@
 
 import { LOG_LEVELS, type LogLevel } from "./logger.js";
 import { readAccessConfig, type AccessConfig } from "./middleware/access-config.js";
+import { readJobsConfig, type JobsConfig } from "./jobs/config.js";
 
 export type EnvRecord = Readonly<Record<string, string | undefined>>;
 
@@ -38,6 +39,8 @@ export interface Config {
   gpuBackendUrls: string[];
   /** What a public deployment sets (issue 9): URL signing, API keys, rate limits, CORS, /metrics token. */
   access: AccessConfig;
+  /** Batch jobs (POST /v1/jobs): limits, chunking, lease, webhooks (src/jobs/config.ts). */
+  jobs: JobsConfig;
 }
 
 export interface StoreResilienceConfig {
@@ -188,6 +191,7 @@ export function readConfig(r: ConfigReader): Config {
     s3: readS3(r),
     gpuBackendUrls: r.urlList("GPU_BACKEND_URLS"),
     access: readAccessConfig(r),
+    jobs: readJobsConfig(r),
   };
 }
 

@@ -13,9 +13,14 @@ const TABLE = (() => {
 
 /** CRC-32 over one or more byte ranges, as if they were concatenated. */
 export function crc32(...parts: readonly Uint8Array[]): number {
-  let c = 0xffffffff;
-  for (const bytes of parts) {
-    for (const b of bytes) c = (TABLE[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8);
-  }
+  let c = 0;
+  for (const bytes of parts) c = crc32Update(c, bytes);
+  return c;
+}
+
+/** Continues a CRC-32 (`crc` of the bytes so far, 0 for none) over more bytes: for streams. */
+export function crc32Update(crc: number, bytes: Uint8Array): number {
+  let c = (crc ^ 0xffffffff) >>> 0;
+  for (const b of bytes) c = (TABLE[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }

@@ -30,6 +30,19 @@ describe("parseConfig", () => {
         corsOrigins: [],
         trustedProxies: [],
       },
+      // Batch jobs: a million images at most, kept a week, chunks of 64, a 30 s lease.
+      jobs: {
+        maxImages: 1_000_000,
+        retentionMs: 7 * 24 * 3600 * 1000,
+        chunkSize: 64,
+        leaseMs: 30_000,
+        pollMs: 1000,
+        worker: true,
+        webhookAttempts: 6,
+        webhookTimeoutMs: 10_000,
+        webhookBackoffMs: 1000,
+        webhookAllowPrivate: false,
+      },
     });
   });
 

@@ -5,7 +5,16 @@ import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 
 /** The endpoints that compute or store on request: POST only, behind API_KEYS when set. */
-export const POST_ENDPOINTS: readonly string[] = ["/v1/samples", "/v1/encode", "/v1/reconstruct", "/v1/interpolations"];
+export const POST_ENDPOINTS: readonly string[] = [
+  "/v1/samples",
+  "/v1/encode",
+  "/v1/reconstruct",
+  "/v1/interpolations",
+  "/v1/jobs",
+];
+
+/** Jobs belong to API keys: reading and cancelling them follow the POST policy (CORS_ORIGINS) too. */
+const JOBS_PATH = "/v1/jobs";
 
 const allowHeaders = ["content-type", "authorization", "x-request-id", "if-none-match"];
 const exposeHeaders = [
@@ -31,5 +40,16 @@ export function corsPolicy(origins: readonly string[]): MiddlewareHandler {
     exposeHeaders,
     maxAge,
   });
-  return (c, next) => (POST_ENDPOINTS.includes(c.req.path) ? listed(c, next) : open(c, next));
+  const jobs = cors({
+    origin: origins.includes("*") ? "*" : (origin) => (origins.includes(origin) ? origin : null),
+    allowMethods: ["GET", "POST", "DELETE"],
+    allowHeaders,
+    exposeHeaders,
+    maxAge,
+  });
+  return (c, next) => {
+    const { path } = c.req;
+    if (path === JOBS_PATH || path.startsWith(`${JOBS_PATH}/`)) return jobs(c, next);
+    return POST_ENDPOINTS.includes(path) ? listed(c, next) : open(c, next);
+  };
 }
