@@ -3,6 +3,7 @@
 // on the event loop, fed by the dynamic batcher (bounded queue, deadlines, cancellation).
 
 import type { Clock } from "../src/clock.js";
+import type { SamplerKind } from "../src/flow/samplers.js";
 import type { Logger } from "../src/logger.js";
 import { Batcher, type BatcherEvents, type JobResult, type JobSpec } from "./batching/batcher.js";
 import type { ReadyMessage, WorkerModel } from "./onnx/protocol.js";
@@ -61,6 +62,11 @@ export class InferenceEngine {
   /** Model refs with a working session (empty before start). */
   servedRefs(): ReadonlySet<string> {
     return new Set(this.report?.sessions.map((s) => s.ref) ?? []);
+  }
+
+  /** The samplers a model's sessions run (empty before start or when it failed to load). */
+  samplersOf(ref: string): readonly SamplerKind[] {
+    return this.report?.sessions.find((s) => s.ref === ref)?.samplers ?? [];
   }
 
   /** At least one worker is up. */

@@ -3,6 +3,7 @@
 // Retry-After, and a request that times out or is cancelled drops its queued images.
 
 import { ApiError } from "../src/errors.js";
+import type { SamplerKind } from "../src/flow/samplers.js";
 import type { ModelEntry } from "../src/models/registry.js";
 import type { SampleBatch, SampledImage, Sampler, SamplerHealth } from "../src/sampler.js";
 import type { InferenceEngine } from "./engine.js";
@@ -20,12 +21,15 @@ export class EngineSampler implements Sampler {
 
   constructor(private readonly options: EngineSamplerOptions) {}
 
-  accepts(model: ModelEntry, count: number): boolean {
+  accepts(model: ModelEntry, count: number, kind: SamplerKind = "g"): boolean {
     return (
-      model.manifest.placements.includes("edge") &&
-      this.options.engine.servedRefs().has(model.ref) &&
-      count <= (this.options.maxBatch ?? 64)
+      model.manifest.placements.includes("edge") && this.runs(model, kind) && count <= (this.options.maxBatch ?? 64)
     );
+  }
+
+  /** A model's samplers as its worker sessions loaded them (exact, jacobi: their step files). */
+  runs(model: ModelEntry, kind: SamplerKind): boolean {
+    return this.options.engine.samplersOf(model.ref).includes(kind);
   }
 
   async sample(batch: SampleBatch): Promise<SampledImage[]> {
@@ -37,6 +41,7 @@ export class EngineSampler implements Sampler {
         seeds,
         classInput: batch.classInput,
         guidance: batch.guidance,
+        ...(batch.sampler === undefined ? {} : { sampler: batch.sampler }),
         timeoutMs: this.options.timeoutMs,
         ...(batch.signal === undefined ? {} : { signal: batch.signal }),
       });

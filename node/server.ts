@@ -27,6 +27,7 @@ import { InferenceEngine } from "../engine/engine.js";
 import { scanModelsDir } from "../engine/models-dir.js";
 import type { WorkerModel } from "../engine/onnx/protocol.js";
 import { EngineDecoder } from "../engine/decoder.js";
+import { workerModel } from "../engine/onnx/worker-model.js";
 import { EngineSampler } from "../engine/sampler.js";
 import type { ModelRegistry } from "../src/models/registry.js";
 import { nodeWasmLoading } from "./ort-wasm.js";
@@ -55,17 +56,10 @@ export function createStore(config: NodeConfig): ObjectStore {
   return resilientStore(inner, store, () => systemClock.monotonic());
 }
 
-/** The edge models the engine serves, with their verified reverse.onnx bytes. */
+/** The edge models the engine serves, with their verified files (src/flow's step files too). */
 async function engineModels(registry: ModelRegistry): Promise<WorkerModel[]> {
   const edge = registry.list().filter((m) => m.manifest.placements.includes("edge") && m.hasFile("reverse"));
-  return Promise.all(
-    edge.map(async (m) => ({
-      ref: m.ref,
-      bytes: await m.loadFile("reverse"),
-      image: m.manifest.image,
-      nullClass: m.manifest.null_class,
-    })),
-  );
+  return Promise.all(edge.map((m) => workerModel(m)));
 }
 
 export async function createNodeApp(config: NodeConfig, logger: Logger): Promise<NodeApp> {

@@ -4,7 +4,8 @@
 
 import { ApiError } from "./errors.js";
 import type { ModelEntry } from "./models/registry.js";
-import type { SampleBatch, SampledImage, Sampler, SamplerHealth } from "./sampler.js";
+import type { SamplerKind } from "./flow/samplers.js";
+import { runsKind, type SampleBatch, type SampledImage, type Sampler, type SamplerHealth } from "./sampler.js";
 
 export class BoundedSampler implements Sampler {
   private inFlight = 0;
@@ -25,8 +26,12 @@ export class BoundedSampler implements Sampler {
     return this.inFlight;
   }
 
-  accepts(model: ModelEntry, count: number): boolean {
-    return this.inner.accepts(model, count);
+  accepts(model: ModelEntry, count: number, kind?: SamplerKind): boolean {
+    return this.inner.accepts(model, count, kind);
+  }
+
+  runs(model: ModelEntry, kind: SamplerKind): boolean {
+    return runsKind(this.inner, model, kind);
   }
 
   async sample(batch: SampleBatch): Promise<SampledImage[]> {

@@ -14,6 +14,8 @@ const STATUS = {
   method_not_allowed: 405,
   version_gone: 410,
   payload_too_large: 413,
+  /** A sampler this server does not run for the model (e.g. exact on a Worker): the message says where it runs. */
+  sampler_not_available: 422,
   unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,

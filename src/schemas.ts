@@ -29,6 +29,9 @@ const seedRule = rule("seed", `an integer from 0 to ${UINT32_MAX} (uint32)`);
 const guidanceRule = rule("guidance", "a finite number within the model's guidance range");
 const classRule = rule("class", "a class index, a class name, or null for unconditional");
 const modelRule = rule("model", "a model id from GET /v1/models");
+const samplerRule = rule("sampler", "one of g, exact, jacobi");
+const iterationsRule = rule("iterations", "an integer 1..tokens, or one per flow block");
+const toleranceRule = rule("tolerance", "a number in (0, 1]");
 
 export const SampleRequestSchema = z
   .strictObject(
@@ -48,6 +51,23 @@ export const SampleRequestSchema = z
         .openapi({ description: "Sample i uses seed (seed + i) mod 2^32. Absent: the service picks one." }),
       guidance: z.number(guidanceRule).finite(guidanceRule).optional().openapi({
         description: "Classifier-free guidance scale, rounded to 2 decimals. Absent: the model's default.",
+      }),
+      sampler: z.enum(["g", "exact", "jacobi"], samplerRule).optional().openapi({
+        description:
+          "`g` (default): G's one pass. `exact`: F's exact inverse (token by token). `jacobi`: F's inverse by Jacobi iteration (docs/samplers.md).",
+      }),
+      iterations: z
+        .union(
+          [z.number().int().min(1).max(4096), z.array(z.number().int().min(1).max(4096)).min(1).max(64)],
+          iterationsRule,
+        )
+        .optional()
+        .openapi({
+          description:
+            "sampler=jacobi: one count for every flow block, or one per block (block 0 first). Absent: the model's default schedule.",
+        }),
+      tolerance: z.number(toleranceRule).positive(toleranceRule).max(1, toleranceRule).optional().openapi({
+        description: "sampler=jacobi: stop an image's block once an update moves no pixel value by more than this.",
       }),
     },
     { error: (issue) => (issue.code === "invalid_type" ? "request body must be a JSON object" : undefined) },
@@ -98,14 +118,15 @@ export const SampleUrlQuerySchema = z.strictObject({
     .optional()
     .openapi({
       param: { name: "sampler", in: "query" },
-      description: "Absent (canonical) or `g`: G's one pass. `exact` and `jacobi` have their place in the URL scheme.",
+      description:
+        "Absent (canonical) or `g`: G's one pass. `exact`: F's exact inverse. `jacobi`: Jacobi decoding of F's inverse (docs/samplers.md).",
     }),
   iterations: z
     .string()
     .optional()
     .openapi({
       param: { name: "iterations", in: "query" },
-      description: "sampler=jacobi: one count or one per block.",
+      description: "sampler=jacobi: one count or one per block (absent: the model's default schedule, redirects).",
     }),
   tolerance: z
     .string()
@@ -153,6 +174,9 @@ export const SampleItemSchema = z.object({
   key: z.string().openapi({ description: "Object key in the store." }),
   object_url: z.string().optional().openapi({ description: "Direct store URL (public or presigned), if configured." }),
   source: z.enum(["cache", "store", "computed"]),
+  iterations_run: z.array(z.number().int()).nullable().openapi({
+    description: "sampler=jacobi: the iterations this image ran in each flow block (block 0 first); null otherwise.",
+  }),
   sampler: z.string().nullable().openapi({
     description:
       'The sampler that computed it for this response ("wasm": in the router; "gpu-pool": a GPU backend); null when it came from the cache or the store.',
@@ -168,6 +192,11 @@ export const SampleResponseSchema = z
     class: z.number().int().nullable(),
     class_name: z.string().nullable(),
     guidance: z.number(),
+    sampler: z.enum(["g", "exact", "jacobi"]),
+    iterations: z.array(z.number().int()).nullable().openapi({
+      description: "sampler=jacobi: the schedule (one count, or one per block); null otherwise.",
+    }),
+    tolerance: z.number().nullable(),
     samples: z.array(SampleItemSchema),
   })
   .openapi("SampleResponse");

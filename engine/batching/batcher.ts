@@ -1,10 +1,12 @@
-// Dynamic batching: requests for the same model wait until MAX_BATCH images are queued or
-// the oldest has waited MAX_DELAY_MS, then run as one batch on an idle worker and are split
-// back. The queue is bounded (overloaded -> 503) and a request's deadline drops its work.
+// Dynamic batching: requests for the same model and sampler (one lane) wait until MAX_BATCH
+// images are queued or the oldest has waited MAX_DELAY_MS, then run as one batch on an idle
+// worker and are split back. The queue is bounded (overloaded -> 503) and a request's
+// deadline drops its work.
 
 import type { Clock } from "../../src/clock.js";
 import { ApiError } from "../../src/errors.js";
 import { fillStandardNormal } from "../../src/noise/gaussian.js";
+import { DEFAULT_SAMPLER, canonicalSampleQuery, type SamplerSpec } from "../../src/samples/canonical.js";
 import type { BatchOutput, BatchRunner } from "../onnx/worker-pool.js";
 
 export interface JobSpec {
@@ -18,6 +20,8 @@ export interface JobSpec {
    * images): reconstruction and interpolation decode noise no seed makes (issue 12).
    */
   noise?: Float32Array;
+  /** Absent: G's one pass. Only images of one model and one sampler share a batch. */
+  sampler?: SamplerSpec;
   /** Budget from submission: images not started by then are dropped, the job fails (504). */
   timeoutMs: number;
   /** Aborting drops the job's images that have not started (the caller gave up on it). */
@@ -94,7 +98,13 @@ function batchNoise(taken: readonly Slice[]): { z?: Float32Array } {
   return { z };
 }
 
-/** Images [start, start + count) of a job, waiting in its model's queue. */
+/** A queue per model and sampler: a batch runs one graph, so never mixes samplers. */
+function laneOf(spec: JobSpec): string {
+  const sampler = spec.sampler ?? DEFAULT_SAMPLER;
+  return sampler.kind === "g" ? spec.ref : `${spec.ref}?${canonicalSampleQuery({ guidance: 0, sampler })}`;
+}
+
+/** Images [start, start + count) of a job, waiting in its lane's queue. */
 interface Slice {
   job: Job;
   start: number;
@@ -127,9 +137,10 @@ export class Batcher {
       const job = new Job(spec, this.options.clock.monotonic(), resolve, reject);
       job.timer = setTimeout(() => this.expire(job), spec.timeoutMs);
       spec.signal?.addEventListener("abort", () => this.expire(job, this.abortError(spec)), { once: true });
-      const queue = this.queues.get(spec.ref) ?? [];
+      const lane = laneOf(spec);
+      const queue = this.queues.get(lane) ?? [];
       queue.push({ job, start: 0, count: n });
-      this.queues.set(spec.ref, queue);
+      this.queues.set(lane, queue);
       this.setWaiting(this.waiting + n);
       this.pump();
     });
@@ -201,9 +212,12 @@ export class Batcher {
       job.queueMs = Math.max(job.queueMs, now - job.enqueuedAt);
       job.batchSizes.push(size);
     }
-    this.options.events?.batch(ref, size);
+    const first = taken[0]?.job.spec;
+    const modelRef = first?.ref ?? ref;
+    this.options.events?.batch(modelRef, size);
     const run = {
-      ref,
+      ref: modelRef,
+      sampler: first?.sampler ?? DEFAULT_SAMPLER,
       seeds: taken.flatMap((s) => s.job.spec.seeds.slice(s.start, s.start + s.count)),
       classes: taken.flatMap((s) => new Array<number>(s.count).fill(s.job.spec.classInput)),
       guidance: taken.flatMap((s) => new Array<number>(s.count).fill(s.job.spec.guidance)),

@@ -1,7 +1,10 @@
 // Messages between the backend's main thread and its inference worker threads: model bytes
 // in at start, then one batch per run message, PNGs (transferred, not copied) back.
 
+import type { SamplerKind } from "../../src/flow/samplers.js";
+import type { Decoding, ExactDecoding } from "../../src/flow/step.js";
 import type { ModelManifest } from "../../src/models/manifest.js";
+import type { SamplerSpec } from "../../src/samples/canonical.js";
 import type { ExecutionProvider } from "./providers.js";
 
 export interface WorkerModel {
@@ -10,6 +13,10 @@ export interface WorkerModel {
   bytes: Uint8Array;
   image: ModelManifest["image"];
   nullClass: number;
+  /** Verified decode_step.onnx and its decoding: F's exact inverse (sampler=exact). */
+  decodeStep?: { bytes: Uint8Array; exact: ExactDecoding };
+  /** Verified jacobi_step.onnx and its decoding (sampler=jacobi). */
+  jacobiStep?: { bytes: Uint8Array; decoding: Decoding };
 }
 
 export interface InitMessage {
@@ -33,6 +40,8 @@ export interface RunMessage {
    * interpolation: issue 12); absent: every image's noise comes from its seed.
    */
   z?: Float32Array;
+  /** One sampler for the whole batch (the batcher's lanes never mix them); Jacobi schedules per block. */
+  sampler: SamplerSpec;
 }
 
 export type ToWorker = InitMessage | RunMessage;
@@ -46,6 +55,8 @@ export interface SessionReport {
   nodes: Record<string, number>;
   /** Providers given up before this one, each with the error ORT gave. */
   fallbacks: { provider: ExecutionProvider; error: string }[];
+  /** The samplers it runs: g, and exact / jacobi where their step files loaded. */
+  samplers: SamplerKind[];
 }
 
 export interface ReadyMessage {

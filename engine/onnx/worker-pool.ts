@@ -3,6 +3,7 @@
 
 import type { Worker } from "node:worker_threads";
 import type { Logger } from "../../src/logger.js";
+import type { SamplerSpec } from "../../src/samples/canonical.js";
 import type { ExecutionProvider } from "./providers.js";
 import type { FromWorker, ReadyMessage, RunMessage, WorkerModel } from "./protocol.js";
 import { spawnWorker } from "./spawn.js";
@@ -14,6 +15,7 @@ export interface BatchRun {
   guidance: number[];
   /** Noise for the whole batch when some images bring their own (see RunMessage.z). */
   z?: Float32Array;
+  sampler: SamplerSpec;
 }
 
 export interface BatchOutput {

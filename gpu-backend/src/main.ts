@@ -17,6 +17,8 @@ import { parseBackendConfig, type BackendConfig } from "./config.js";
 import { createBackendApp } from "./http/app.js";
 import { loadServedModels, type ServedModel } from "./models.js";
 import type { ReadyMessage } from "../../engine/onnx/protocol.js";
+import { workerModel } from "../../engine/onnx/worker-model.js";
+import type { SamplerKind } from "../../src/flow/samplers.js";
 import { BackendTelemetry } from "./telemetry.js";
 
 /** Signed requests are small JSON: 64 seeds and a few fields. */
@@ -41,9 +43,10 @@ function servedFrom(
   config: BackendConfig,
   telemetry: BackendTelemetry,
   logger: Logger,
-): { served: Map<string, ServedModel>; providers: Map<string, string> } {
+): { served: Map<string, ServedModel>; providers: Map<string, string>; samplers: Map<string, SamplerKind[]> } {
   const served = new Map<string, ServedModel>();
   const providers = new Map<string, string>();
+  const samplers = new Map<string, SamplerKind[]>();
   for (const failed of report.failed) {
     logger.error("model refused: no execution provider could run it", { model: failed.ref, error: failed.error });
   }
@@ -66,12 +69,18 @@ function servedFrom(
         provider: session.provider,
       });
     }
-    logger.info("session ready", { model: session.ref, provider: session.provider, nodes: session.nodes });
+    logger.info("session ready", {
+      model: session.ref,
+      provider: session.provider,
+      nodes: session.nodes,
+      samplers: session.samplers,
+    });
+    samplers.set(session.ref, session.samplers);
     telemetry.provider.set({ model: model.entry.manifest.id, provider: session.provider }, 1);
     served.set(model.entry.manifest.id, model);
     providers.set(session.ref, session.provider);
   }
-  return { served, providers };
+  return { served, providers, samplers };
 }
 
 async function main(): Promise<void> {
@@ -90,12 +99,7 @@ async function main(): Promise<void> {
   const telemetry = new BackendTelemetry();
   const engine = new InferenceEngine({
     workers: config.workers,
-    models: models.map((m) => ({
-      ref: m.entry.ref,
-      bytes: m.reverse,
-      image: m.entry.manifest.image,
-      nullClass: m.entry.manifest.null_class,
-    })),
+    models: await Promise.all(models.map((m) => workerModel(m.entry))),
     providers: config.providers,
     intraOpThreads: config.intraOpThreads,
     maxBatch: config.maxBatch,
@@ -111,10 +115,11 @@ async function main(): Promise<void> {
     },
   });
   const report = await engine.start();
-  const { served, providers } = servedFrom(models, report, config, telemetry, logger);
+  const { served, providers, samplers } = servedFrom(models, report, config, telemetry, logger);
   const app = createBackendApp({
     models: served,
     providers,
+    samplers,
     batcher: engine.batcher,
     store:
       config.s3 === undefined

@@ -1,11 +1,29 @@
-// Version 1 of the router <-> GPU backend contract: POST /v1/generate, JSON both ways,
-// signed per signing.ts. Both sides validate with these schemas; add fields, never
-// change one's meaning (a breaking change is contract 2 on a new path).
+// The router <-> GPU backend contract: POST /v1/generate, JSON both ways, signed per
+// signing.ts. Both sides validate with these schemas; add fields, never change one's meaning.
+// Contract 1: G's one pass. Contract 2 adds `sampler` (exact, jacobi): a backend lists the
+// contracts it speaks and each model's samplers in its readiness answer, and a router sends
+// contract 2 only to backends that announce the sampler (an older one would answer 400),
+// and contract 1 for G, which every backend speaks.
 
 import { z } from "zod";
 import { UINT32_MAX } from "../schemas.js";
 
 export const CONTRACT_VERSION = 1;
+/** The contract that carries `sampler` (issues 12, 16). */
+export const SAMPLER_CONTRACT_VERSION = 2;
+/** What a backend of this build speaks (its readiness answer's `contracts`). */
+export const CONTRACT_VERSIONS = [CONTRACT_VERSION, SAMPLER_CONTRACT_VERSION] as const;
+
+/** A sampler on the wire: canonical (Jacobi schedules one count or one per block). */
+export const WireSamplerSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("g") }),
+  z.strictObject({ kind: z.literal("exact") }),
+  z.strictObject({
+    kind: z.literal("jacobi"),
+    iterations: z.array(z.number().int().min(1).max(4096)).min(1).max(64),
+    tolerance: z.number().positive().max(1).nullable(),
+  }),
+]);
 export const GENERATE_PATH = "/v1/generate";
 /**
  * The signed readiness probe: a GET with an empty body, signed like /v1/generate, answered
@@ -25,20 +43,27 @@ export const MAX_TIMEOUT_MS = 600_000;
 export const OUTPUT_MODES = ["s3", "inline", "s3+inline"] as const;
 export type OutputMode = (typeof OUTPUT_MODES)[number];
 
-export const GenerateRequestSchema = z.strictObject({
-  contract: z.literal(CONTRACT_VERSION),
-  model: z.string().min(1).max(64),
-  /** The backend refuses a request for another version than it loaded: keys name versions. */
-  version: z.string().min(1).max(64),
-  /** Class index, or null for unconditional (the backend feeds the manifest's null_class). */
-  class: z.number().int().min(0).nullable(),
-  /** Canonical guidance (two decimals), as in the sample keys. */
-  guidance: z.number().finite(),
-  seeds: z.array(z.number().int().min(0).max(UINT32_MAX)).min(1).max(MAX_SEEDS),
-  output: z.enum(OUTPUT_MODES),
-  /** Budget from receipt: work not started by then is dropped, and the request fails with 504. */
-  timeout_ms: z.number().int().min(1).max(MAX_TIMEOUT_MS),
-});
+export const GenerateRequestSchema = z
+  .strictObject({
+    contract: z.union([z.literal(CONTRACT_VERSION), z.literal(SAMPLER_CONTRACT_VERSION)]),
+    model: z.string().min(1).max(64),
+    /** The backend refuses a request for another version than it loaded: keys name versions. */
+    version: z.string().min(1).max(64),
+    /** Class index, or null for unconditional (the backend feeds the manifest's null_class). */
+    class: z.number().int().min(0).nullable(),
+    /** Canonical guidance (two decimals), as in the sample keys. */
+    guidance: z.number().finite(),
+    seeds: z.array(z.number().int().min(0).max(UINT32_MAX)).min(1).max(MAX_SEEDS),
+    output: z.enum(OUTPUT_MODES),
+    /** Budget from receipt: work not started by then is dropped, and the request fails with 504. */
+    timeout_ms: z.number().int().min(1).max(MAX_TIMEOUT_MS),
+    /** Contract 2: how to draw the images; absent: G's one pass. */
+    sampler: WireSamplerSchema.optional(),
+  })
+  .refine((r) => r.sampler === undefined || r.contract === SAMPLER_CONTRACT_VERSION, {
+    message: "sampler needs contract 2",
+    path: ["sampler"],
+  });
 
 export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
 
@@ -57,12 +82,14 @@ export type Timings = z.infer<typeof TimingsSchema>;
 export const GeneratedSampleSchema = z.object({
   seed: z.number().int(),
   key: z.string(),
+  /** sampler=jacobi: iterations run per flow block (also in the PNG's tEXt). */
+  iterations: z.array(z.number().int()).optional(),
   /** Present for the inline output modes. */
   png: z.string().optional(),
 });
 
 export const GenerateResponseSchema = z.looseObject({
-  contract: z.literal(CONTRACT_VERSION),
+  contract: z.union([z.literal(CONTRACT_VERSION), z.literal(SAMPLER_CONTRACT_VERSION)]),
   model: z.string(),
   version: z.string(),
   execution_provider: z.string(),
@@ -81,7 +108,17 @@ export type GenerateResponse = z.infer<typeof GenerateResponseSchema>;
 export const BackendReadySchema = z.looseObject({
   status: z.string(),
   contract: z.number().int(),
-  models: z.array(z.looseObject({ id: z.string(), version: z.string(), execution_provider: z.string() })),
+  /** Every contract it speaks; absent: only `contract` (a backend older than contract 2). */
+  contracts: z.array(z.number().int()).optional(),
+  models: z.array(
+    z.looseObject({
+      id: z.string(),
+      version: z.string(),
+      execution_provider: z.string(),
+      /** The samplers it runs for the model; absent: G's one pass only (an older backend). */
+      samplers: z.array(z.string()).optional(),
+    }),
+  ),
 });
 
 export type BackendReady = z.infer<typeof BackendReadySchema>;

@@ -1,5 +1,5 @@
-// PNG encoder for 8-bit greyscale and RGB rasters: IHDR, one zlib IDAT made by the
-// platform's CompressionStream("deflate") (RFC 1950 framing, as PNG requires), IEND.
+// PNG encoder for 8-bit greyscale and RGB rasters: IHDR, optional tEXt, one zlib IDAT made
+// by the platform's CompressionStream("deflate") (RFC 1950 framing, as PNG requires), IEND.
 
 import { concatBytes, transformBytes } from "../bytes.js";
 import { crc32 } from "./crc32.js";
@@ -52,8 +52,20 @@ const streamDeflate: Deflate = (bytes) => transformBytes(bytes, new CompressionS
  * zlib's synchronous deflate instead (same zlib defaults, same bytes) to skip the thread
  * pool round trip per image.
  */
-export async function encodePng(r: Raster, deflate: Deflate = streamDeflate): Promise<Uint8Array> {
+export async function encodePng(
+  r: Raster,
+  deflate: Deflate = streamDeflate,
+  text: Readonly<Record<string, string>> = {},
+): Promise<Uint8Array> {
   checkRaster(r);
   const idat = await deflate(scanlines(r));
-  return concatBytes([PNG_SIGNATURE, chunk("IHDR", header(r)), chunk("IDAT", idat), chunk("IEND", new Uint8Array(0))]);
+  // tEXt (PNG section 11.3.4.3): keyword, a zero byte, Latin-1 text; ours are ASCII.
+  const texts = Object.entries(text).map(([k, v]) => chunk("tEXt", ascii.encode(`${k}\0${v}`)));
+  return concatBytes([
+    PNG_SIGNATURE,
+    chunk("IHDR", header(r)),
+    ...texts,
+    chunk("IDAT", idat),
+    chunk("IEND", new Uint8Array(0)),
+  ]);
 }

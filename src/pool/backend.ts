@@ -38,6 +38,8 @@ export interface BackendHealth {
   probedAt: number;
   /** `id@version` of every model it serves. */
   models: string[];
+  /** The samplers it announced per model ref; a ref absent here runs G's one pass only. */
+  samplers?: Record<string, string[]> | undefined;
   /** The breaker as the owner sees it, over the outcomes every isolate reported. */
   breaker: BreakerState;
   /** Requests in flight on it from the other isolates that reported them. */
@@ -73,6 +75,8 @@ export class Backend {
   private downAt = 0;
   private probedAt = 0;
   private models = new Set<string>();
+  /** Samplers beyond G's one pass it announced, per model ref (contract 2). */
+  private samplers: Record<string, string[]> = {};
   private readonly breaker: CircuitBreaker;
 
   constructor(
@@ -86,13 +90,14 @@ export class Backend {
     this.publish();
   }
 
-  serves(ref: string): boolean {
-    return this.models.has(ref);
+  /** Serves the model with this sampler: G for any model it serves, others as announced. */
+  serves(ref: string, kind = "g"): boolean {
+    return this.models.has(ref) && (kind === "g" || (this.samplers[ref] ?? []).includes(kind));
   }
 
-  /** Up, serving the model, and its breaker (and the owner's) lets a request through now. */
-  eligible(ref: string): boolean {
-    return this.up && !this.remoteOpen && this.serves(ref) && this.breaker.canPass(this.deps.clock.now());
+  /** Up, serving the model and sampler, and its breaker (and the owner's) lets a request through now. */
+  eligible(ref: string, kind = "g"): boolean {
+    return this.up && !this.remoteOpen && this.serves(ref, kind) && this.breaker.canPass(this.deps.clock.now());
   }
 
   /** Requests in flight here, ours and (from the owner's snapshot) other isolates'. */
@@ -111,6 +116,7 @@ export class Backend {
       up: this.up,
       probedAt: this.probedAt,
       models: [...this.models],
+      samplers: this.samplers,
       breaker: this.breakerState(),
       outstanding: this.outstanding,
       ...(this.problem === undefined ? {} : { problem: this.problem }),
@@ -126,6 +132,7 @@ export class Backend {
     if (health.probedAt > this.downAt) {
       this.up = health.up;
       this.models = new Set(health.models);
+      this.samplers = health.samplers ?? {};
       this.probedAt = health.probedAt;
       this.problem = health.problem;
     }
@@ -159,6 +166,7 @@ export class Backend {
       this.up = true;
       this.problem = undefined;
       this.models = new Set(result.models);
+      this.samplers = Object.fromEntries(Object.entries(result.samplers).map(([k, v]) => [k, [...v]]));
     } else {
       this.markUnusable(result.cause, result.detail);
     }
@@ -170,6 +178,7 @@ export class Backend {
     this.up = false;
     this.downAt = this.deps.clock.now();
     this.models.clear();
+    this.samplers = {};
     this.problem = { cause, detail };
     if (!changed) return;
     const fields = { backend: this.host, cause, detail };
@@ -225,7 +234,12 @@ export class Backend {
       const parsed = GenerateResponseSchema.safeParse(json);
       if (parsed.success && parsed.data.samples.length === request.seeds.length)
         return { ok: true, response: parsed.data };
-      return { ok: false, outcome: "bad_response", retryable: true, detail: "response breaks contract 1" };
+      return {
+        ok: false,
+        outcome: "bad_response",
+        retryable: true,
+        detail: `response breaks contract ${request.contract}`,
+      };
     }
     const type = errorType(json) ?? `http_${res.status}`;
     if (res.status === 404 && type === "model_not_found") {
@@ -234,6 +248,12 @@ export class Backend {
       return { ok: false, outcome: "not_found", retryable: true, detail: type };
     }
     if (res.status === 503) return { ok: false, outcome: "overloaded", retryable: true, detail: type };
+    if (res.status === 422 && type === "sampler_not_available") {
+      // It no longer runs the sampler (a step file refused): stop sending it until a probe says otherwise.
+      const ref = `${request.model}@${request.version}`;
+      this.samplers[ref] = (this.samplers[ref] ?? []).filter((k) => k !== request.sampler?.kind);
+      return { ok: false, outcome: "not_found", retryable: true, detail: type };
+    }
     if (res.status >= 500) return { ok: false, outcome: "server_error", retryable: true, detail: type };
     if (res.status === 401) {
       // The secret (or clock) disagrees: unusable until a signed probe passes; others may serve.

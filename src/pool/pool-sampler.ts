@@ -4,7 +4,15 @@
 
 import { fromBase64 } from "../bytes.js";
 import { systemClock, type Clock } from "../clock.js";
-import { CONTRACT_VERSION, MAX_SEEDS, type GenerateRequest, type GenerateResponse } from "../contract/backend-v1.js";
+import {
+  CONTRACT_VERSION,
+  MAX_SEEDS,
+  SAMPLER_CONTRACT_VERSION,
+  type GenerateRequest,
+  type GenerateResponse,
+} from "../contract/backend-v1.js";
+import type { SamplerKind } from "../flow/samplers.js";
+import { DEFAULT_SAMPLER, type SamplerSpec } from "../samples/canonical.js";
 import { importSigningKey } from "../contract/signing.js";
 import { ApiError } from "../errors.js";
 import { sampleKey } from "../keys.js";
@@ -15,6 +23,13 @@ import type { SampleBatch, SampledImage, Sampler, SamplerHealth } from "../sampl
 import { Backend, type BackendHealth, type Fetch } from "./backend.js";
 import type { PoolConfig } from "./config.js";
 import { PoolMetrics, type AttemptOutcome } from "./metrics.js";
+
+/** A canonical sampler as contract 2 carries it. */
+function wireSampler(spec: SamplerSpec): NonNullable<GenerateRequest["sampler"]> {
+  return spec.kind === "jacobi"
+    ? { kind: "jacobi", iterations: [...spec.iterations], tolerance: spec.tolerance }
+    : { kind: spec.kind };
+}
 
 /** "At most once more per backend": a backend gets at most two attempts per request. */
 export const ATTEMPTS_PER_BACKEND = 2;
@@ -67,13 +82,18 @@ export class PoolSampler implements Sampler {
     this.backends = config.urls.map((url, i) => new Backend(url, i, deps));
   }
 
-  /** GPU-placed models, while some backend can take them now. */
-  accepts(model: ModelEntry, count: number): boolean {
+  /** GPU-placed models, while some backend can take them now with this sampler. */
+  accepts(model: ModelEntry, count: number, kind: SamplerKind = "g"): boolean {
     return (
       model.manifest.placements.includes("gpu") &&
       count <= MAX_SEEDS &&
-      this.backends.some((b) => b.eligible(model.ref))
+      this.backends.some((b) => b.eligible(model.ref, kind))
     );
+  }
+
+  /** Some backend announced the sampler for the model (contract 2), up or not. */
+  runs(model: ModelEntry, kind: SamplerKind): boolean {
+    return model.manifest.placements.includes("gpu") && this.backends.some((b) => b.serves(model.ref, kind));
   }
 
   /** Takes health from the pool's owner instead of checking (Workers: the Durable Object). */
@@ -116,11 +136,22 @@ export class PoolSampler implements Sampler {
   async sample(batch: SampleBatch): Promise<SampledImage[]> {
     const { manifest } = batch.model;
     const classIndex = batch.classInput === manifest.null_class ? null : batch.classInput;
+    const sampler = batch.sampler ?? DEFAULT_SAMPLER;
     const keys = batch.seeds.map((seed) =>
-      sampleKey({ modelId: manifest.id, version: manifest.version, classIndex, seed, guidance: batch.guidance }),
+      sampleKey({
+        modelId: manifest.id,
+        version: manifest.version,
+        classIndex,
+        seed,
+        guidance: batch.guidance,
+        sampler,
+      }),
     );
+    // G goes as contract 1, which every backend speaks; other samplers need contract 2.
     const request: Omit<GenerateRequest, "timeout_ms"> = {
-      contract: CONTRACT_VERSION,
+      ...(sampler.kind === "g"
+        ? { contract: CONTRACT_VERSION }
+        : { contract: SAMPLER_CONTRACT_VERSION, sampler: wireSampler(sampler) }),
       model: manifest.id,
       version: manifest.version,
       class: classIndex,
@@ -128,7 +159,7 @@ export class PoolSampler implements Sampler {
       seeds: [...batch.seeds],
       output: this.options.config.backendUploads ? "s3+inline" : "inline",
     };
-    const response = await this.attempt(batch.model.ref, request, batch.requestId);
+    const response = await this.attempt(batch.model.ref, sampler.kind, request, batch.requestId);
     this.metrics.batchSize.observe({}, response.batch_size);
     return response.samples.map((s, i) => {
       if (s.seed !== batch.seeds[i] || s.key !== keys[i] || s.png === undefined) {
@@ -143,6 +174,7 @@ export class PoolSampler implements Sampler {
   /** Attempts until one succeeds, no backend may be tried again, or the deadline passes. */
   private async attempt(
     ref: string,
+    kind: SamplerKind,
     request: Omit<GenerateRequest, "timeout_ms">,
     requestId: string | undefined,
   ): Promise<GenerateResponse> {
@@ -154,7 +186,7 @@ export class PoolSampler implements Sampler {
       if (remaining <= 0) {
         throw new ApiError("sampler_timeout", `GPU backends did not answer within ${this.options.deadlineMs} ms`);
       }
-      const backend = this.choose(ref, tries);
+      const backend = this.choose(ref, kind, tries);
       if (backend === undefined) break;
       if (tries.size > 0 || failures.length > 0) this.metrics.retries.inc();
       tries.set(backend, (tries.get(backend) ?? 0) + 1);
@@ -184,13 +216,13 @@ export class PoolSampler implements Sampler {
    * The eligible backend with the fewest attempts for this request (so a retry goes to
    * another backend when there is one), then the fewest requests outstanding.
    */
-  private choose(ref: string, tries: ReadonlyMap<Backend, number>): Backend | undefined {
+  private choose(ref: string, kind: SamplerKind, tries: ReadonlyMap<Backend, number>): Backend | undefined {
     const n = this.backends.length;
     const start = this.turn++ % Math.max(n, 1);
     let best: Backend | undefined;
     for (let k = 0; k < n; k++) {
       const b = this.backends[(start + k) % n];
-      if (b === undefined || !b.eligible(ref) || (tries.get(b) ?? 0) >= ATTEMPTS_PER_BACKEND) continue;
+      if (b === undefined || !b.eligible(ref, kind) || (tries.get(b) ?? 0) >= ATTEMPTS_PER_BACKEND) continue;
       const rank = (x: Backend) => [tries.get(x) ?? 0, x.load()] as const;
       if (best === undefined) {
         best = b;

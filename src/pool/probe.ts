@@ -10,7 +10,14 @@ export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 /** Why a backend cannot be used; `unauthorized` and `no_handshake` need a person, not time. */
 export type ProbeCause = "unauthorized" | "no_handshake" | "not_ready" | "unreachable" | "timeout" | "bad_response";
 
-export type ProbeResult = { ok: true; models: readonly string[] } | { ok: false; cause: ProbeCause; detail: string };
+export type ProbeResult =
+  | {
+      ok: true;
+      models: readonly string[];
+      /** Samplers per model ref that the backend announced (absent for a backend older than contract 2). */
+      samplers: Readonly<Record<string, readonly string[]>>;
+    }
+  | { ok: false; cause: ProbeCause; detail: string };
 
 export interface ProbeDeps {
   fetch: Fetch;
@@ -45,7 +52,9 @@ async function interpret(res: Response): Promise<ProbeResult> {
   if (res.status === 503) return { ok: false, cause: "not_ready", detail: "the backend is not ready (503)" };
   if (!res.ok) return { ok: false, cause: "bad_response", detail: `the handshake answered ${res.status}` };
   if (!ready.success) return { ok: false, cause: "bad_response", detail: "the handshake's answer breaks contract 1" };
-  return { ok: true, models: ready.data.models.map((m) => `${m.id}@${m.version}`) };
+  const samplers: Record<string, readonly string[]> = {};
+  for (const m of ready.data.models) if (m.samplers !== undefined) samplers[`${m.id}@${m.version}`] = m.samplers;
+  return { ok: true, models: ready.data.models.map((m) => `${m.id}@${m.version}`), samplers };
 }
 
 /** One signed GET /v1/handshake of the backend at `url`, abandoned after `timeoutMs`. */

@@ -4,7 +4,9 @@
 
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { ApiError } from "../errors.js";
+import { ApiError, invalidParam } from "../errors.js";
+import { ITERATIONS_TEXT_KEY, parseIterations, resolveSamplerSpec, type AskedSampler } from "../flow/samplers.js";
+import { readPngText } from "../png/text.js";
 import type { SampleOutcome } from "../middleware/context.js";
 import { classLabel, resolveClass } from "../models/classes.js";
 import type { ModelEntry } from "../models/registry.js";
@@ -64,6 +66,7 @@ export async function createSamples(
   const { manifest } = model;
   const classIndex = resolveClass(manifest, body.class);
   const guidance = resolveGuidance(manifest, body.guidance);
+  const sampler = resolveSamplerSpec(manifest, askedSampler(body));
   const seed = body.seed ?? pickSeed(services.random);
   const { observe, ...request } = scope;
   const resolved = await services.samples.resolve({
@@ -71,6 +74,7 @@ export async function createSamples(
     classIndex,
     seeds: sampleSeeds(seed, body.n),
     guidance,
+    sampler,
     ...request,
   });
   observe?.(resolved);
@@ -85,7 +89,7 @@ export async function createSamples(
           origin +
           (await services.access.handOut(
             canonicalSamplePath(
-              { modelId: manifest.id, version: manifest.version, classIndex, seed: s.seed, guidance },
+              { modelId: manifest.id, version: manifest.version, classIndex, seed: s.seed, guidance, sampler },
               classLabel(manifest, classIndex),
             ),
           )),
@@ -93,6 +97,7 @@ export async function createSamples(
         ...(objectUrl === undefined ? {} : { object_url: objectUrl }),
         source: s.source,
         sampler: s.sampler,
+        iterations_run: sampler.kind === "jacobi" ? (iterationsRun(s.bytes) ?? null) : null,
       };
     }),
   );
@@ -104,8 +109,32 @@ export async function createSamples(
     class: classIndex,
     class_name: classIndex === null ? null : (manifest.classes[classIndex] ?? null),
     guidance,
+    sampler: sampler.kind,
+    iterations: sampler.kind === "jacobi" ? [...sampler.iterations] : null,
+    tolerance: sampler.kind === "jacobi" ? sampler.tolerance : null,
     samples,
   };
+}
+
+/** The sampler fields of a POST body, as the URL parser gives them. */
+function askedSampler(body: SampleRequest): AskedSampler {
+  if (body.sampler !== "jacobi") {
+    const extra = body.iterations !== undefined ? "iterations" : body.tolerance !== undefined ? "tolerance" : undefined;
+    if (extra !== undefined) throw invalidParam(extra, `${extra} applies to sampler=jacobi only`);
+  }
+  if (body.sampler === undefined) return undefined;
+  if (body.sampler !== "jacobi") return { kind: body.sampler };
+  const { iterations } = body;
+  return {
+    kind: "jacobi",
+    iterations: iterations === undefined ? undefined : typeof iterations === "number" ? [iterations] : iterations,
+    tolerance: body.tolerance ?? null,
+  };
+}
+
+/** The iterations per block a Jacobi sample ran, as its PNG records them. */
+export function iterationsRun(png: Uint8Array): number[] | undefined {
+  return parseIterations(readPngText(png)[ITERATIONS_TEXT_KEY]);
 }
 
 /** A redirect to the canonical URL (path and query, relative to this origin). */
@@ -144,6 +173,7 @@ export async function canonicalSample(
     classIndex: target.id.classIndex,
     seeds: [target.id.seed],
     guidance: target.id.guidance,
+    ...(target.id.sampler === undefined ? {} : { sampler: target.id.sampler }),
     ...request,
   });
   observe?.(resolved);
@@ -159,8 +189,13 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
   return ifNoneMatch.split(",").some((tag) => tag.trim() === "*" || strip(tag) === strip(etag));
 }
 
-function pngHeaders(sample: Pick<FoundSample, "etag" | "source" | "key" | "sampler">): Record<string, string> {
+function pngHeaders(
+  sample: Pick<FoundSample, "etag" | "source" | "key" | "sampler"> & { bytes?: Uint8Array },
+): Record<string, string> {
+  const iterations = sample.bytes === undefined ? undefined : iterationsRun(sample.bytes);
   return {
+    // A Jacobi sample: the iterations it ran per flow block (block 0 first), from its PNG.
+    ...(iterations === undefined ? {} : { "x-jacobi-iterations": iterations.join(",") }),
     "cache-control": IMMUTABLE_CACHE_CONTROL,
     etag: sample.etag,
     "x-sample-source": sample.source,

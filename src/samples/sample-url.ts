@@ -2,6 +2,7 @@
 // canonical URL, whether the request already used it, and whether its version is current.
 
 import { ApiError, invalidParam } from "../errors.js";
+import { resolveSamplerSpec } from "../flow/samplers.js";
 import { classLabel, resolveClass } from "../models/classes.js";
 import type { ModelManifest } from "../models/manifest.js";
 import {
@@ -36,15 +37,14 @@ export function versionGone(manifest: ModelManifest, version: string, why: strin
 }
 
 /**
- * The samplers a loaded version computes today: G's one pass. Exact and Jacobi decoding
- * (issues 12, 16) add theirs here; their URLs and keys already have a place in the scheme.
+ * The sampler of a URL: for the loaded version, resolved against its files (src/flow/samplers.ts:
+ * availability, the default Jacobi schedule, bounds); for an older version, as written (only
+ * the store can answer it, and its default schedule is not known any more).
  */
 function resolveSampler(parts: SampleUrlParts, manifest: ModelManifest, current: boolean): SamplerSpec {
   const asked = parts.sampler;
   if (asked === undefined || asked.kind === "g") return DEFAULT_SAMPLER;
-  if (current) {
-    throw invalidParam("sampler", `sampler ${asked.kind} is not available for model ${manifest.id}; available: g`);
-  }
+  if (current) return resolveSamplerSpec(manifest, asked);
   if (asked.kind === "exact") return asked;
   if (asked.iterations === undefined)
     throw versionGone(manifest, parts.version ?? "", "its default schedule is unknown");

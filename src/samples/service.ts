@@ -12,7 +12,10 @@ import { ApiError } from "../errors.js";
 import { sampleKey } from "../keys.js";
 import type { Logger } from "../logger.js";
 import type { ModelEntry } from "../models/registry.js";
-import { pickSampler, type ChooseSampler, type SampledImage, type Sampler } from "../sampler.js";
+import { imageCost } from "../flow/cost.js";
+import type { SamplerKind } from "../flow/samplers.js";
+import { pickSampler, runsKind, type ChooseSampler, type SampledImage, type Sampler } from "../sampler.js";
+import { DEFAULT_SAMPLER, type SamplerSpec } from "./canonical.js";
 import type { ObjectStore, PutOutcome, StoredObject } from "../storage/object-store.js";
 import type { Telemetry } from "../telemetry.js";
 import { IMMUTABLE_CACHE_CONTROL, PNG_CONTENT_TYPE } from "./http.js";
@@ -31,6 +34,8 @@ export interface SampleTarget {
   admit?: (images: number) => Promise<void>;
   /** The request's X-Request-Id, forwarded to the sampler (GPU backends log it). */
   requestId?: string;
+  /** How to draw the images (canonical, resolved for the model); absent: G's one pass. */
+  sampler?: SamplerSpec;
 }
 
 export interface ResolvedSample extends CachedSample {
@@ -70,7 +75,14 @@ export interface SampleServiceDeps {
   choose?: ChooseSampler;
   /** Retry-After (seconds) of the 503 when no sampler can take a batch now. */
   retryAfterSeconds?: number;
+  /** Where the samplers this server does not run can be found (the 422's message). */
+  samplerHome?: string;
 }
+
+/** Where exact and Jacobi sampling run (docs/samplers.md), for a server that runs neither. */
+export const SAMPLER_HOME =
+  "F's exact inverse and Jacobi decoding run on the Node router (npm start), on GPU backends that announce them, " +
+  "and in the browser playground; see docs/samplers.md";
 
 export class SampleService {
   private readonly coalescer = new Coalescer<Found>();
@@ -87,6 +99,7 @@ export class SampleService {
         classIndex: target.classIndex,
         seed,
         guidance: target.guidance,
+        sampler: target.sampler ?? DEFAULT_SAMPLER,
       }),
     );
     const seedOf = new Map(keys.map((key, i) => [key, target.seeds[i] ?? 0]));
@@ -190,7 +203,8 @@ export class SampleService {
 
     // Keep request order for the batch so sample i is image i of the model's output.
     const ordered = keys.filter((key) => toCompute.includes(key));
-    await target.admit?.(ordered.length);
+    // Budgets count images weighed by their sampler's cost (src/flow/cost.ts).
+    await target.admit?.(ordered.length * imageCost(target.model.manifest, target.sampler));
     const { images, sampler } = await this.compute(
       target,
       ordered.map((key) => seedOf.get(key) ?? 0),
@@ -227,8 +241,17 @@ export class SampleService {
 
   private async compute(target: SampleTarget, seeds: number[]): Promise<{ sampler: string; images: SampledImage[] }> {
     const { model } = target;
-    const choose = this.deps.choose ?? ((m: ModelEntry, n: number) => pickSampler(this.deps.samplers, m, n));
-    const sampler = choose(model, seeds.length);
+    const kind = target.sampler?.kind ?? "g";
+    const choose =
+      this.deps.choose ?? ((m: ModelEntry, n: number, k?: SamplerKind) => pickSampler(this.deps.samplers, m, n, k));
+    const sampler = choose(model, seeds.length, kind);
+    if (sampler === undefined && !this.deps.samplers.some((s) => runsKind(s, model, kind))) {
+      throw new ApiError(
+        "sampler_not_available",
+        `sampler=${kind} is not run here for model ${model.manifest.id}: ${this.deps.samplerHome ?? SAMPLER_HOME}`,
+        { param: "sampler" },
+      );
+    }
     if (sampler === undefined) {
       throw new ApiError("sampler_unavailable", `no sampler can serve model ${model.manifest.id} now`, {
         headers: { "retry-after": String(this.deps.retryAfterSeconds ?? 5) },
@@ -247,6 +270,7 @@ export class SampleService {
           classInput,
           seeds,
           guidance: target.guidance,
+          ...(target.sampler === undefined || target.sampler.kind === "g" ? {} : { sampler: target.sampler }),
           signal: cancel.signal,
           ...(target.requestId === undefined ? {} : { requestId: target.requestId }),
         }),

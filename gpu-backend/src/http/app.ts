@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { Clock } from "../../../src/clock.js";
 import {
   CONTRACT_VERSION,
+  CONTRACT_VERSIONS,
   GENERATE_PATH,
   GenerateRequestSchema,
   HANDSHAKE_PATH,
@@ -57,11 +58,13 @@ export function createBackendApp(deps: BackendAppDeps): Hono<SignedEnv> {
       id: entry.manifest.id,
       version: entry.manifest.version,
       execution_provider: deps.providers.get(entry.ref) ?? "unknown",
+      samplers: [...(deps.samplers?.get(entry.ref) ?? ["g"])],
     }));
     const ready = deps.ready() && models.length > 0;
     const body = {
       status: ready ? "ready" : "not_ready",
       contract: CONTRACT_VERSION,
+      contracts: [...CONTRACT_VERSIONS],
       models,
       queue: deps.batcher.depth,
     };

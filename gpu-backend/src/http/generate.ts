@@ -4,7 +4,15 @@
 
 import { strongEtag, toBase64 } from "../../../src/bytes.js";
 import type { Clock } from "../../../src/clock.js";
-import { CONTRACT_VERSION, type GenerateRequest, type GenerateResponse } from "../../../src/contract/backend-v1.js";
+import type { GenerateRequest, GenerateResponse } from "../../../src/contract/backend-v1.js";
+import {
+  ITERATIONS_TEXT_KEY,
+  parseIterations,
+  resolveSamplerSpec,
+  type SamplerKind,
+} from "../../../src/flow/samplers.js";
+import { readPngText } from "../../../src/png/text.js";
+import { DEFAULT_SAMPLER, type SamplerSpec } from "../../../src/samples/canonical.js";
 import { ApiError, invalidParam } from "../../../src/errors.js";
 import { sampleKey } from "../../../src/keys.js";
 import { resolveGuidance } from "../../../src/samples/params.js";
@@ -18,6 +26,8 @@ export interface GenerateDeps {
   models: ReadonlyMap<string, ServedModel>;
   /** Execution provider per model ref, as measured at start. */
   providers: ReadonlyMap<string, string>;
+  /** The samplers each model ref runs here (its worker sessions' report); absent: G only. */
+  samplers?: ReadonlyMap<string, readonly SamplerKind[]>;
   batcher: Batcher;
   store: ObjectStore | undefined;
   telemetry: BackendTelemetry;
@@ -57,6 +67,27 @@ async function upload(store: ObjectStore, keys: readonly string[], pngs: readonl
   }
 }
 
+/**
+ * The request's sampler, checked against what this backend runs for the model (a router
+ * only sends one that the readiness answer announced; a stale announcement gets a 422).
+ */
+function requestSampler(deps: GenerateDeps, entry: ServedModel["entry"], request: GenerateRequest): SamplerSpec {
+  const wire = request.sampler ?? DEFAULT_SAMPLER;
+  const runs = deps.samplers?.get(entry.ref) ?? ["g"];
+  if (!runs.includes(wire.kind)) {
+    throw new ApiError(
+      "sampler_not_available",
+      `this backend does not run sampler=${wire.kind} for ${entry.ref}; it runs ${runs.join(", ")}`,
+      {
+        param: "sampler",
+      },
+    );
+  }
+  if (wire.kind !== "jacobi") return wire;
+  // The same bounds as the router's (one count or one per block, each 1..tokens).
+  return resolveSamplerSpec(entry.manifest, { kind: "jacobi", iterations: wire.iterations, tolerance: wire.tolerance });
+}
+
 export async function generate(
   deps: GenerateDeps,
   request: GenerateRequest,
@@ -75,14 +106,16 @@ export async function generate(
   if (toStore && deps.store === undefined) {
     throw invalidParam("output", "this backend has no object store (S3_ENDPOINT); ask for output inline");
   }
+  const sampler = requestSampler(deps, entry, request);
   const keys = request.seeds.map((seed) =>
-    sampleKey({ modelId: manifest.id, version: manifest.version, classIndex: request.class, seed, guidance }),
+    sampleKey({ modelId: manifest.id, version: manifest.version, classIndex: request.class, seed, guidance, sampler }),
   );
   const result = await deps.batcher.submit({
     ref: entry.ref,
     seeds: request.seeds,
     classInput: request.class ?? manifest.null_class,
     guidance,
+    ...(sampler.kind === "g" ? {} : { sampler }),
     timeoutMs: request.timeout_ms,
   });
   const uploadStart = deps.clock.monotonic();
@@ -99,7 +132,7 @@ export async function generate(
   deps.telemetry.images.inc({ model: manifest.id }, request.seeds.length);
   const inline = request.output !== "s3";
   return {
-    contract: CONTRACT_VERSION,
+    contract: request.contract,
     model: manifest.id,
     version: manifest.version,
     execution_provider: deps.providers.get(entry.ref) ?? "unknown",
@@ -109,7 +142,13 @@ export async function generate(
     timings_ms: timings,
     samples: request.seeds.map((seed, i) => {
       const png = pngs[i];
-      return { seed, key: keys[i] ?? "", ...(inline && png !== undefined ? { png: toBase64(png) } : {}) };
+      const iterations = png === undefined ? undefined : parseIterations(readPngText(png)[ITERATIONS_TEXT_KEY]);
+      return {
+        seed,
+        key: keys[i] ?? "",
+        ...(iterations === undefined ? {} : { iterations }),
+        ...(inline && png !== undefined ? { png: toBase64(png) } : {}),
+      };
     }),
   };
 }

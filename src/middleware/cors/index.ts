@@ -24,6 +24,7 @@ const exposeHeaders = [
   "x-sample-source",
   "x-sample-key",
   "x-sampler",
+  "x-jacobi-iterations",
   "retry-after",
   "ratelimit",
   "ratelimit-policy",

@@ -102,7 +102,12 @@ describe("backend auth", () => {
     };
     const good = await handshake(BACKEND_SECRET);
     expect(good.status).toBe(200);
-    expect(good.body.models).toContainEqual({ id: "tiny-biflow", version: "0.0.1-fixture", execution_provider: "cpu" });
+    expect(good.body.models).toContainEqual({
+      id: "tiny-biflow",
+      version: "0.0.1-fixture",
+      execution_provider: "cpu",
+      samplers: ["g"],
+    });
     const wrong = await handshake("y".repeat(40));
     expect([wrong.status, errorType(wrong.body)]).toEqual([401, "unauthorized"]);
     expect((wrong.body.error as { message: string }).message).toBe("the request's signature does not match");
@@ -208,7 +213,9 @@ describe("backend generate", () => {
   });
 
   it.each([
-    ["another contract version", { contract: 2 }, 400, "invalid_request"],
+    ["an unknown contract version", { contract: 3 }, 400, "invalid_request"],
+    ["a sampler under contract 1", { sampler: { kind: "exact" } }, 400, "invalid_request"],
+    ["a sampler the model does not run here", { contract: 2, sampler: { kind: "exact" } }, 422, "sampler_not_available"],
     ["a class beyond the model's", { class: 10 }, 400, "invalid_request"],
     ["guidance beyond the model's range", { guidance: 4.5 }, 400, "invalid_request"],
     ["an unknown model", { model: "nope" }, 404, "model_not_found"],

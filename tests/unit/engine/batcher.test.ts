@@ -50,7 +50,9 @@ describe("Batcher", () => {
     await vi.advanceTimersByTimeAsync(19);
     expect(runner.batches).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1);
-    expect(runner.batches).toEqual([{ ref: "m@1", seeds: [1, 2, 3], classes: [3, 3, 10], guidance: [1.5, 1.5, 0] }]);
+    expect(runner.batches).toEqual([
+      { ref: "m@1", sampler: { kind: "g" }, seeds: [1, 2, 3], classes: [3, 3, 10], guidance: [1.5, 1.5, 0] },
+    ]);
     runner.finish(12);
     const [ra, rb] = await Promise.all([a, b]);
     expect(ra.pngs.map((p) => [...p])).toEqual([
@@ -61,6 +63,28 @@ describe("Batcher", () => {
     expect([ra.batchSizes, ra.queueMs, ra.inferenceMs, ra.encodeMs]).toEqual([[3], 20, 12, 1]);
     expect(events.sizes).toEqual([3]);
     expect(events.depths.at(-1)).toBe(0);
+  });
+
+  it("never mixes samplers in one batch: each model and sampler is its own lane", async () => {
+    const { batcher, runner } = setup({ maxBatch: 8 });
+    const jacobi = { kind: "jacobi", iterations: [1, 4], tolerance: null } as const;
+    const results = [
+      batcher.submit(job([1])),
+      batcher.submit(job([2], { sampler: { kind: "exact" } })),
+      batcher.submit(job([3], { sampler: jacobi })),
+      batcher.submit(job([4], { sampler: { kind: "jacobi", iterations: [2], tolerance: null } })),
+      batcher.submit(job([5], { sampler: { kind: "exact" } })),
+    ];
+    await vi.advanceTimersByTimeAsync(20);
+    for (let i = 0; i < 4; i++) runner.finish();
+    await vi.advanceTimersByTimeAsync(0);
+    await Promise.all(results);
+    const lanes = runner.batches.map((b) => [b.sampler, b.seeds]);
+    expect(lanes).toHaveLength(4);
+    expect(lanes).toContainEqual([{ kind: "g" }, [1]]);
+    expect(lanes).toContainEqual([{ kind: "exact" }, [2, 5]]);
+    expect(lanes).toContainEqual([jacobi, [3]]);
+    expect(lanes).toContainEqual([{ kind: "jacobi", iterations: [2], tolerance: null }, [4]]);
   });
 
   it("starts at once when MAX_BATCH images are queued, splitting a request across batches", async () => {
