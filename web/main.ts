@@ -7,6 +7,8 @@ import { cryptoRandom, pickSeed } from "../src/samples/params.js";
 import { canonicalSamplePath } from "../src/samples/canonical.js";
 import { createServerSamples, listModels, type ModelInfo } from "./api.js";
 import { BrowserSampler } from "./browser-sampler.js";
+import { EncodeTab } from "./encode-tab.js";
+import { wireTabs } from "./tabs.js";
 import { fillModels, findControls, readParams, selectedModel, showModel, type Params } from "./form.js";
 import { showResults, type ResultItem } from "./results.js";
 import { Status } from "./status.js";
@@ -145,14 +147,21 @@ async function start(): Promise<void> {
     return;
   }
   fillModels(controls, models);
+  const first = selectedModel(controls, models);
+  if (first !== undefined) encodeTab.setModel(first);
   controls.seed.value = String(pickSeed(cryptoRandom));
   setBusy(false);
   status.show("ready", `Ready: ${models.length} model(s).`);
 }
 
+const encodeTab = new EncodeTab();
+wireTabs(document);
 controls.model.addEventListener("change", () => {
   const model = selectedModel(controls, models);
-  if (model !== undefined) showModel(controls, model);
+  if (model !== undefined) {
+    showModel(controls, model);
+    encodeTab.setModel(model);
+  }
 });
 document.getElementById("new-seed")?.addEventListener("click", () => {
   controls.seed.value = String(pickSeed(cryptoRandom));

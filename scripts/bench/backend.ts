@@ -31,7 +31,9 @@ const THREADS = Number(env.BENCH_THREADS ?? String(availableParallelism()));
 const PROVIDERS = env.BENCH_PROVIDERS ?? "cpu";
 const DELAY_MS = env.BENCH_DELAY_MS ?? "2";
 const OUT = path.resolve(ROOT, env.BENCH_OUT ?? "artifacts/bench.json");
-const CONCURRENCY = [1, 8, 64] as const;
+/** BENCH_CONCURRENCY narrows the client counts (`npm run bench` measures 64 only). */
+const CONCURRENCY: readonly number[] =
+  env.BENCH_CONCURRENCY === undefined ? [1, 8, 64] : env.BENCH_CONCURRENCY.split(",").map(Number);
 const DIRECT_BATCH = 64;
 
 async function exists(p: string): Promise<boolean> {
@@ -221,7 +223,8 @@ async function main(): Promise<void> {
   const model = models[0];
   if (model === undefined || models.length !== 1) throw new Error(`${dir} must hold exactly one GPU-placed model`);
   const http = await httpBench(model, dir);
-  const direct = await directComparison(model);
+  // BENCH_SKIP_DIRECT=1: `npm run bench` measures the model alone itself (scripts/bench/all.ts).
+  const direct = env.BENCH_SKIP_DIRECT === "1" ? undefined : await directComparison(model);
   const { rows, text } = table(http);
   const speedup = (c: number) => {
     const on = rows.find((r) => r.concurrency === c && r.batching === "on")?.images_per_s;
@@ -266,7 +269,9 @@ async function main(): Promise<void> {
       text,
       "",
       `batching speedup: c=1 ${report.batching_speedup.c1}x, c=8 ${report.batching_speedup.c8}x, c=64 ${report.batching_speedup.c64}x`,
-      `batch ${DIRECT_BATCH}, model only: onnxruntime-node ${direct.onnxruntime_node_images_per_s} img/s (${direct.onnxruntime_node_1_thread_images_per_s} on 1 thread), PyTorch eager ${direct.pytorch_eager_images_per_s} img/s, ratio ${direct.ratio}x (max abs diff ${direct.max_abs_diff.toExponential(2)})`,
+      direct === undefined
+        ? "model-only comparison skipped (BENCH_SKIP_DIRECT)"
+        : `batch ${DIRECT_BATCH}, model only: onnxruntime-node ${direct.onnxruntime_node_images_per_s} img/s (${direct.onnxruntime_node_1_thread_images_per_s} on 1 thread), PyTorch eager ${direct.pytorch_eager_images_per_s} img/s, ratio ${direct.ratio}x (max abs diff ${direct.max_abs_diff.toExponential(2)})`,
       `written to ${path.relative(ROOT, OUT)}`,
       "",
     ].join("\n"),

@@ -1,0 +1,343 @@
+// `npm run bench`: every speed figure of issue 12 measured in one run, side by side, on the
+// trained model in models/ (whatever version is there): writes artifacts/bench.json (the
+// ratios p1..p6 beside their raw figures), artifacts/bench.md (the table) and
+// artifacts/bench-chart.svg (time per image against batch size, G and the exact decoder),
+// and copies the table and chart to docs/bench/ for the README.
+//
+// Environment: BENCH_MODEL (default fmnist-biflow-s), BENCH_SECONDS (cached-hit and backend
+// load seconds per round, default 3), BENCH_REPEATS (rounds, default 2).
+
+import { execFile } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import * as ort from "onnxruntime-node";
+import { scanModelsDir } from "../../engine/models-dir.js";
+import { silentLogger } from "../../src/logger.js";
+import type { ModelManifest } from "../../src/models/manifest.js";
+import { ROOT } from "../../tests/helpers/fixtures.js";
+import type { CacheShape, Decoding } from "../lib/exact-decode.js";
+import { cachedHitLoad } from "./cached-hit-load.js";
+import { chartSvg } from "./chart.js";
+import { directBench, imagesPerSecond } from "./direct.js";
+import {
+  matmulFlopsPerImage,
+  matmulPeakGflops,
+  nativeMsPerImage,
+  samplerCurve,
+  THREADS,
+  wasmProfile,
+  type KernelModel,
+} from "./kernels.js";
+import { round } from "./stats.js";
+
+const run = promisify(execFile);
+const env = process.env;
+const PYTHON = "/usr/bin/python3";
+const MODEL = env.BENCH_MODEL ?? "fmnist-biflow-s";
+const SECONDS = Number(env.BENCH_SECONDS ?? "3");
+const REPEATS = Number(env.BENCH_REPEATS ?? "2");
+const ARTIFACTS = path.join(ROOT, "artifacts");
+const BATCHES = [1, 4, 16, 64] as const;
+const PEAK_N = 1024;
+const CONNECTIONS = 32;
+
+interface Manifest {
+  id: string;
+  version: string;
+  image: KernelModel["image"];
+  classes: string[];
+  null_class: number;
+  guidance: { default: number };
+  files: { decode_step?: { decoding: Decoding; inputs: { name: string; shape: (number | string)[] }[] } };
+}
+
+async function kernelModel(dir: string): Promise<{ manifest: Manifest; model: KernelModel }> {
+  const manifest = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as Manifest;
+  const step = manifest.files.decode_step;
+  const k = step?.inputs.find((i) => i.name === "k_cache");
+  if (step === undefined || k === undefined)
+    throw new Error(`${manifest.id} has no decode_step.onnx: no exact decoder to compare`);
+  const [layers, , heads, , headDim] = k.shape.map(Number);
+  const cache: CacheShape = { layers: layers ?? 0, heads: heads ?? 0, headDim: headDim ?? 0 };
+  return {
+    manifest,
+    model: {
+      dir,
+      image: manifest.image,
+      classes: manifest.classes.length,
+      nullClass: manifest.null_class,
+      guidance: manifest.guidance.default,
+      decoding: step.decoding,
+      cache,
+    },
+  };
+}
+
+/** PyTorch eager on the same weights (scripts/bench/torch_eager.py), one thread, vs onnxruntime-node, one thread. */
+async function ortVsTorch(reverse: Uint8Array, manifest: ModelManifest, batch: number) {
+  const dir = await mkdtemp(path.join(tmpdir(), "biflow-bench-torch-"));
+  try {
+    await writeFile(path.join(dir, "reverse.onnx"), reverse);
+    const ortBench = await directBench({ reverse, manifest }, batch, ["cpu"], THREADS, dir);
+    const ortIps = imagesPerSecond(batch, await ortBench.measure(batch === 1 ? 60 : 8));
+    const { channels, height, width } = manifest.image;
+    const { stdout } = await run(
+      PYTHON,
+      [
+        path.join(ROOT, "scripts/bench/torch_eager.py"),
+        ...["--onnx", path.join(dir, "reverse.onnx"), "--inputs", dir, "--batch", String(batch)],
+        ...["--iters", batch === 1 ? "30" : "5", "--threads", "1", "--shape", `${channels},${height},${width}`],
+      ],
+      {
+        env: {
+          ...env,
+          OPENBLAS_NUM_THREADS: "1",
+          MALLOC_MMAP_THRESHOLD_: "33554432",
+          MALLOC_TRIM_THRESHOLD_: "1073741824",
+        },
+        maxBuffer: 1 << 20,
+      },
+    );
+    const torch = JSON.parse(stdout) as { images_per_s: number; max_abs_diff_vs_onnxruntime: number };
+    process.stderr.write(
+      `bench: batch ${batch}: onnxruntime-node ${round(ortIps)} img/s, PyTorch eager ${round(torch.images_per_s)} img/s\n`,
+    );
+    return {
+      batch,
+      onnxruntime_node_images_per_s: round(ortIps),
+      pytorch_eager_images_per_s: round(torch.images_per_s),
+      max_abs_diff: torch.max_abs_diff_vs_onnxruntime,
+      ratio: round(ortIps / torch.images_per_s, 2),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The backend bench (scripts/bench/backend.ts) in its own process: batching on vs off. */
+async function backendBatching(modelDir: string) {
+  const out = path.join(await mkdtemp(path.join(tmpdir(), "biflow-bench-backend-")), "backend.json");
+  const modelsDir = await mkdtemp(path.join(tmpdir(), "biflow-bench-models-"));
+  try {
+    // A folder holding just this model, as backend.ts expects.
+    await run("cp", ["-r", modelDir, path.join(modelsDir, MODEL)]);
+    const child = run(process.execPath, ["--import", "tsx", "scripts/bench/backend.ts"], {
+      cwd: ROOT,
+      env: {
+        ...env,
+        BENCH_OUT: out,
+        BENCH_MODELS_DIR: modelsDir,
+        BENCH_SECONDS: String(SECONDS),
+        BENCH_REPEATS: String(REPEATS),
+        BENCH_CONCURRENCY: "64",
+        BENCH_SKIP_DIRECT: "1",
+      },
+      maxBuffer: 16 << 20,
+    });
+    child.child.stderr?.pipe(process.stderr);
+    await child;
+    return JSON.parse(await readFile(out, "utf8")) as {
+      http: { concurrency: number; batching: string; images_per_s: number; p99_ms: number; mean_batch: number }[];
+      batching_speedup: { c64: number };
+    };
+  } finally {
+    await rm(path.dirname(out), { recursive: true, force: true });
+    await rm(modelsDir, { recursive: true, force: true });
+  }
+}
+
+function markdown(report: Report): string {
+  const r = report.ratios;
+  const c = report.figures;
+  const rows: [string, string, string, string][] = [
+    [
+      "p1_speedup_batch1",
+      "G vs exact decoder, batch 1 (onnxruntime-node CPU, 1 thread, guidance on)",
+      String(r.p1_speedup_batch1),
+      `${c.p1.batch1.g_ms} vs ${c.p1.batch1.exact_ms} ms/image`,
+    ],
+    [
+      "p1_speedup_batch64",
+      "G vs exact decoder, batch 64",
+      String(r.p1_speedup_batch64),
+      `${c.p1.batch64.g_ms} vs ${c.p1.batch64.exact_ms} ms/image`,
+    ],
+    [
+      "p2_ort_vs_torch_batch1",
+      "onnxruntime-node vs PyTorch eager, batch 1, 1 thread each",
+      String(r.p2_ort_vs_torch_batch1),
+      `${c.p2.batch1.onnxruntime_node_images_per_s} vs ${c.p2.batch1.pytorch_eager_images_per_s} images/s`,
+    ],
+    [
+      "p2_ort_vs_torch_batch64",
+      "onnxruntime-node vs PyTorch eager, batch 64",
+      String(r.p2_ort_vs_torch_batch64),
+      `${c.p2.batch64.onnxruntime_node_images_per_s} vs ${c.p2.batch64.pytorch_eager_images_per_s} images/s`,
+    ],
+    [
+      "p3_matmul_peak_fraction",
+      "G's GFLOP/s at batch 64 over ORT's MatMul peak (1 thread)",
+      String(r.p3_matmul_peak_fraction),
+      `${c.p3.g_gflops} of ${c.p3.peak_gflops} GFLOP/s`,
+    ],
+    [
+      "p4_batching_gain_c64",
+      "backend images/s, dynamic batching on vs off, 64 clients",
+      String(r.p4_batching_gain_c64),
+      `${c.p4.on_images_per_s} vs ${c.p4.off_images_per_s} images/s`,
+    ],
+    [
+      "p5_cached_vs_bare_hono",
+      `router cached hit vs bare Hono, req/s (autocannon, ${CONNECTIONS} connections)`,
+      String(r.p5_cached_vs_bare_hono),
+      `${c.p5.router.requests_per_s} vs ${c.p5.bare_hono.requests_per_s} req/s; p99 ${c.p5.router.p99_ms} vs ${c.p5.bare_hono.p99_ms} ms`,
+    ],
+    [
+      "p6_wasm_vs_native_batch1",
+      "onnxruntime-web WASM vs onnxruntime-node, batch 1, 1 thread (time ratio)",
+      String(r.p6_wasm_vs_native_batch1),
+      `${c.p6.wasm_ms} vs ${c.p6.native_ms} ms/image; at batch 64 ${c.p6.wasm_ms_batch64} vs ${c.p6.native_ms_batch64}`,
+    ],
+  ];
+  return [
+    `Measured ${report.date} on ${report.machine.cpus} x ${report.machine.cpu} (load average ${report.machine.load_average_1m.start} -> ${report.machine.load_average_1m.end}), model ${report.model.id}@${report.model.version}.`,
+    "",
+    "| key | what | ratio | figures |",
+    "| --- | --- | --- | --- |",
+    ...rows.map((row) => `| \`${row[0]}\` | ${row[1]} | ${row[2]} | ${row[3]} |`),
+    "",
+    "| batch | G ms/image | exact decoder ms/image | speedup |",
+    "| --- | --- | --- | --- |",
+    ...report.figures.curve.map(
+      (p) =>
+        `| ${p.batch} | ${round(p.g_ms_per_image, 3)} | ${round(p.exact_ms_per_image, 2)} | ${round(p.exact_ms_per_image / p.g_ms_per_image, 1)}x |`,
+    ),
+    "",
+  ].join("\n");
+}
+
+type Report = Awaited<ReturnType<typeof measure>>;
+
+async function measure() {
+  const loadAtStart = loadavg()[0] ?? NaN;
+  const modelDir = path.join(ROOT, "models", MODEL);
+  const { manifest, model } = await kernelModel(modelDir);
+  const { registry } = await scanModelsDir(path.join(ROOT, "models"), silentLogger);
+  const entry = registry.get(MODEL);
+  if (entry === undefined) throw new Error(`models/${MODEL} is not a servable model`);
+  const reverse = await entry.loadFile("reverse");
+
+  const curve = await samplerCurve(model, BATCHES);
+  const at = (b: number) =>
+    curve.find((p) => p.batch === b) ?? { batch: b, g_ms_per_image: NaN, exact_ms_per_image: NaN };
+
+  const p2 = {
+    batch1: await ortVsTorch(reverse, entry.manifest, 1),
+    batch64: await ortVsTorch(reverse, entry.manifest, 64),
+  };
+
+  const peakDir = await mkdtemp(path.join(tmpdir(), "biflow-bench-peak-"));
+  const peakFile = path.join(peakDir, "matmul.onnx");
+  await run(PYTHON, [path.join(ROOT, "scripts/bench/matmul_model.py"), "--out", peakFile, "--n", String(PEAK_N)]);
+  const peak = await matmulPeakGflops(peakFile, PEAK_N);
+  await rm(peakDir, { recursive: true, force: true });
+  const { flops, kernels } = await matmulFlopsPerImage(model);
+  const gGflops = (flops * (1000 / at(64).g_ms_per_image)) / 1e9;
+
+  const native1 = await nativeMsPerImage(model, 1);
+  const native64 = await nativeMsPerImage(model, 64);
+  const wasm = await wasmProfile(entry, model);
+
+  const backend = await backendBatching(modelDir);
+  const on = backend.http.find((r) => r.concurrency === 64 && r.batching === "on");
+  const off = backend.http.find((r) => r.concurrency === 64 && r.batching === "off");
+
+  const hit = await cachedHitLoad(MODEL, CONNECTIONS, SECONDS, REPEATS);
+
+  const figures = {
+    curve,
+    p1: {
+      batch1: { g_ms: round(at(1).g_ms_per_image, 3), exact_ms: round(at(1).exact_ms_per_image, 2) },
+      batch64: { g_ms: round(at(64).g_ms_per_image, 3), exact_ms: round(at(64).exact_ms_per_image, 2) },
+      exact_decoder:
+        "scripts/lib/exact-decode.ts: decode_step.onnx token by token with a KV cache, the batch and its unconditional twin rows in one run per step",
+    },
+    p2: {
+      ...p2,
+      pytorch: "scripts/bench/torch_eager.py: reverse.onnx's own weights, node by node in PyTorch eager ops",
+    },
+    p3: {
+      matmul_flops_per_image: flops,
+      matmul_kernels: kernels,
+      g_gflops: round(gGflops, 2),
+      peak_gflops: round(peak, 2),
+      peak_matmul: `${PEAK_N}x${PEAK_N}x${PEAK_N}`,
+    },
+    p4: {
+      on_images_per_s: on?.images_per_s ?? NaN,
+      off_images_per_s: off?.images_per_s ?? NaN,
+      on_p99_ms: on?.p99_ms ?? NaN,
+      off_p99_ms: off?.p99_ms ?? NaN,
+      mean_batch: on?.mean_batch ?? NaN,
+    },
+    p5: hit,
+    p6: {
+      wasm_ms: round(wasm.run_ms_per_image_batch1, 3),
+      native_ms: round(native1, 3),
+      wasm_ms_batch64: round(wasm.run_ms_per_image_batch64, 3),
+      native_ms_batch64: round(native64, 3),
+      wasm_inputs_ms: round(wasm.inputs_ms_batch1, 3),
+      wasm_png_ms: round(wasm.png_ms, 3),
+    },
+  };
+  return {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model ?? "unknown",
+      cores_available: availableParallelism(),
+      node: process.version,
+      onnxruntime_node: ort.env.versions.common,
+      threads_per_runtime: THREADS,
+      load_average_1m: { start: round(loadAtStart, 2), end: round(loadavg()[0] ?? NaN, 2) },
+    },
+    model: { id: manifest.id, version: manifest.version },
+    ratios: {
+      p1_speedup_batch1: round(at(1).exact_ms_per_image / at(1).g_ms_per_image, 1),
+      p1_speedup_batch64: round(at(64).exact_ms_per_image / at(64).g_ms_per_image, 1),
+      p2_ort_vs_torch_batch1: p2.batch1.ratio,
+      p2_ort_vs_torch_batch64: p2.batch64.ratio,
+      p3_matmul_peak_fraction: round(gGflops / peak, 3),
+      p4_batching_gain_c64: backend.batching_speedup.c64,
+      p5_cached_vs_bare_hono: hit.ratio,
+      p6_wasm_vs_native_batch1: round(wasm.run_ms_per_image_batch1 / native1, 2),
+    },
+    figures,
+  };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const report = await measure();
+  const flat = { ...report.ratios, ...report };
+  await mkdir(ARTIFACTS, { recursive: true });
+  const md = markdown(report);
+  const svg = chartSvg(report.figures.curve, `${report.model.id}@${report.model.version}`);
+  await writeFile(path.join(ARTIFACTS, "bench.json"), `${JSON.stringify(flat, null, 2)}\n`);
+  await writeFile(path.join(ARTIFACTS, "bench.md"), md);
+  await writeFile(path.join(ARTIFACTS, "bench-chart.svg"), svg);
+  const docs = path.join(ROOT, "docs", "bench");
+  await mkdir(docs, { recursive: true });
+  await copyFile(path.join(ARTIFACTS, "bench.md"), path.join(docs, "bench.md"));
+  await copyFile(path.join(ARTIFACTS, "bench-chart.svg"), path.join(docs, "bench-chart.svg"));
+  process.stdout.write(
+    `${md}\nwritten to artifacts/bench.{json,md} and artifacts/bench-chart.svg (copied to docs/bench/) in ${round((performance.now() - started) / 1000)} s\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
