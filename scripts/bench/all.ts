@@ -262,7 +262,7 @@ async function measure() {
       batch1: { g_ms: round(at(1).g_ms_per_image, 3), exact_ms: round(at(1).exact_ms_per_image, 2) },
       batch64: { g_ms: round(at(64).g_ms_per_image, 3), exact_ms: round(at(64).exact_ms_per_image, 2) },
       exact_decoder:
-        "scripts/lib/exact-decode.ts: decode_step.onnx token by token with a KV cache, the batch and its unconditional twin rows in one run per step",
+        "src/flow/exact.ts (the service's sampler=exact) via scripts/lib/exact-decode.ts: decode_step.onnx token by token with a KV cache, the batch and its unconditional twin rows in one run per step",
     },
     p2: {
       ...p2,
