@@ -5,7 +5,7 @@
 import { invalidParam } from "../errors.js";
 import { resolveClass } from "../models/classes.js";
 import type { ModelEntry } from "../models/registry.js";
-import { parseSampleUrl, SAMPLE_PATH_PREFIX, type SamplerSpec } from "../samples/canonical.js";
+import { DEFAULT_SAMPLER, parseSampleUrl, SAMPLE_PATH_PREFIX, type SamplerSpec } from "../samples/canonical.js";
 import { pickSeed, resolveGuidance, type RandomSource } from "../samples/params.js";
 import { resolveSampleUrl } from "../samples/sample-url.js";
 import { toBase64, toHex } from "../bytes.js";
@@ -14,12 +14,6 @@ import type { JobRequest } from "./schema.js";
 import type { JobSeeds, JobSpec } from "./model.js";
 import { totalImages } from "./model.js";
 import { checkWebhookUrl } from "./webhook-address.js";
-
-/**
- * Samplers a job can run. A chunk goes through SampleService.resolve, whose target names no
- * sampler yet: G's one pass. When it does, add the others here (their keys already differ).
- */
-export const JOB_SAMPLERS: readonly SamplerSpec["kind"][] = ["g"];
 
 /**
  * The sampler as sample URLs resolve it for this model (whatever samplers the router knows),
@@ -34,14 +28,7 @@ function resolveJobSampler(model: ModelEntry, body: JobRequest): SamplerSpec {
   if (body.tolerance !== undefined) query.set("tolerance", String(body.tolerance));
   const search = query.size === 0 ? "" : `?${query.toString().replaceAll("%2C", ",")}`;
   const pathname = `${SAMPLE_PATH_PREFIX}${encodeURIComponent(model.manifest.id)}/null/0.png`;
-  const sampler = resolveSampleUrl(parseSampleUrl({ pathname, search }), model.manifest).id.sampler ?? { kind: "g" };
-  if (!JOB_SAMPLERS.includes(sampler.kind)) {
-    throw invalidParam(
-      "sampler",
-      `sampler ${sampler.kind} is not available for jobs yet; available: ${JOB_SAMPLERS.join(", ")}`,
-    );
-  }
-  return sampler;
+  return resolveSampleUrl(parseSampleUrl({ pathname, search }), model.manifest).id.sampler ?? DEFAULT_SAMPLER;
 }
 
 function resolveClasses(model: ModelEntry, body: JobRequest): (number | null)[] {

@@ -219,6 +219,7 @@ export class JobRunner {
         classIndex: chunk.classIndex,
         seeds: chunk.seeds,
         guidance: spec.guidance,
+        sampler: spec.sampler,
         admit: (n) => this.admit(job, n),
       });
       computed = resolved.filter((r) => r.source === "computed").length;
