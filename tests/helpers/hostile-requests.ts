@@ -39,6 +39,7 @@ export const DOCUMENTED_ERRORS: Readonly<Record<string, number>> = {
   version_gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  sampler_not_available: 422,
   rate_limited: 429,
 };
 
@@ -90,6 +91,8 @@ const HOSTILE_STRINGS = [
   "😀".repeat(50),
   "x".repeat(3000),
 ];
+/** Jacobi schedules: one count or one per block; only "1" is valid (and cheap). */
+const HOSTILE_ITERATIONS = ["1", "0", "-1", "1e9", "4294967296", "1.5", "1,2,x", "1,".repeat(300) + "1", "99999", ""];
 const WRONG_TYPES = ["null", "true", "[]", "{}", '"7"', "[1,2]", '{"a":1}'];
 
 function jsonValue(r: Rand): string {
@@ -107,6 +110,13 @@ function hostileSampleBody(r: Rand, target: FuzzTarget): string {
     seed: String(int(r, 0, 3)),
   };
   const names = ["model", "n", "class", "seed", "guidance", "extra", "__proto__", "constructor"];
+  if (r() < 0.25) {
+    // The sampler parameters (docs/SAMPLE-URLS.md): an iteration count is work, so huge,
+    // negative and malformed schedules must be refused before any compute.
+    fields["sampler"] = pick(r, ['"jacobi"', '"exact"', '"g"', '"JACOBI"', '"unicorn"']);
+    fields["iterations"] = pick(r, [...HOSTILE_ITERATIONS.map((i) => `[${i}]`), "1", "[]", '"1"', "1e9"]);
+    if (r() < 0.3) fields["tolerance"] = pick(r, HOSTILE_NUMBERS);
+  }
   const broken = int(r, 1, 3);
   for (let i = 0; i < broken; i++) fields[pick(r, names)] = jsonValue(r);
   return `{${Object.entries(fields)
@@ -227,17 +237,41 @@ export function hostileRequest(seed: number, index: number, target: FuzzTarget):
       path: "/v1/samples",
       headers: JSON_HEADERS,
       body: text.encode(hostileSampleBody(r, target)),
-      // 200/404: a broken field may be one the schema tolerates (e.g. "class": null).
-      expect: [200, 400, 404],
+      // 200/404: a broken field may be one the schema tolerates (e.g. "class": null); 422: a
+      // sampler this runtime does not run.
+      expect: [200, 400, 404, 422],
     };
   }
-  if (roll < 0.52) {
+  if (roll < 0.47) {
     return {
       kind: "sample path",
       method: pick(r, ["GET", "GET", "GET", "HEAD"]),
       path: samplePath(r, target),
       headers: r() < 0.2 ? { "if-none-match": pick(r, ['"x"', "*", '"' + "a".repeat(300) + '"']) } : {},
-      expect: [200, 302, 304, 400, 404, 410],
+      expect: [200, 302, 304, 400, 404, 410, 422],
+    };
+  }
+  if (roll < 0.52) {
+    // One canonical sample with hostile sampler parameters: valid ones compute one key each.
+    const { id, version } = target.model;
+    const iterations = pick(r, HOSTILE_ITERATIONS);
+    const query = pick(r, [
+      "&sampler=exact",
+      `&sampler=jacobi&iterations=${iterations}`,
+      `&sampler=jacobi&iterations=${iterations}&tolerance=${pick(r, ["NaN", "0", "2", "1e-400", "0.5", "%zz"])}`,
+      "&sampler=jacobi",
+      "&sampler=g",
+      "&sampler=",
+      "&sampler=exact&sampler=jacobi",
+      `&iterations=${iterations}`,
+    ]);
+    return {
+      kind: "sampler params",
+      method: pick(r, ["GET", "GET", "HEAD"]),
+      path: `/v1/samples/${id}@${version}/null/0.png?guidance=${pick(r, ["1.00", "0.50"])}${query}`,
+      headers: {},
+      // 422: a sampler this runtime does not run (exact on the Worker).
+      expect: [200, 302, 400, 422],
     };
   }
   if (roll < 0.58) {

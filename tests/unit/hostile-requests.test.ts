@@ -48,6 +48,7 @@ describe("hostileRequest", () => {
         "oversized json",
         "oversized png",
         "sample path",
+        "sampler params",
         "truncated png",
         "valid encode",
         "valid sample",
