@@ -2,6 +2,7 @@
 // runs one WASM thread, so past the bound a request is refused with 503 + Retry-After at
 // once instead of waiting behind work it would time out on.
 
+import type { NoiseDecoder } from "./decoder.js";
 import { ApiError } from "./errors.js";
 import type { ModelEntry } from "./models/registry.js";
 import type { SamplerKind } from "./flow/samplers.js";
@@ -34,7 +35,15 @@ export class BoundedSampler implements Sampler {
     return runsKind(this.inner, model, kind);
   }
 
-  async sample(batch: SampleBatch): Promise<SampledImage[]> {
+  sample(batch: SampleBatch): Promise<SampledImage[]> {
+    return this.bounded(() => this.inner.sample(batch));
+  }
+
+  /**
+   * Runs other work on the same WASM thread under the same bound (the Worker's decoder of
+   * given noise: reconstructions and interpolation strips), refusing it past the bound.
+   */
+  async bounded<T>(work: () => Promise<T>): Promise<T> {
     if (this.inFlight >= this.maxInFlight) {
       throw new ApiError("overloaded", `${this.inFlight} computations are in flight; try again shortly`, {
         headers: { "retry-after": String(this.retryAfterSeconds) },
@@ -42,7 +51,7 @@ export class BoundedSampler implements Sampler {
     }
     this.inFlight += 1;
     try {
-      return await this.inner.sample(batch);
+      return await work();
     } finally {
       this.inFlight -= 1;
     }
@@ -51,4 +60,13 @@ export class BoundedSampler implements Sampler {
   health(): Promise<SamplerHealth> {
     return this.inner.health();
   }
+}
+
+/** A decoder of given noise whose runs count against a BoundedSampler's bound (one WASM thread for both). */
+export function boundedDecoder(bound: BoundedSampler, inner: NoiseDecoder): NoiseDecoder {
+  return {
+    name: inner.name,
+    accepts: (model) => inner.accepts(model),
+    decode: (batch) => bound.bounded(() => inner.decode(batch)),
+  };
 }

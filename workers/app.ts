@@ -6,7 +6,7 @@
 
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../src/app.js";
-import { BoundedSampler } from "../src/bounded-sampler.js";
+import { BoundedSampler, boundedDecoder } from "../src/bounded-sampler.js";
 import { CacheApiSampleCache } from "../src/cache/cache-api.js";
 import { noCache } from "../src/cache/sample-cache.js";
 import { systemClock } from "../src/clock.js";
@@ -82,7 +82,7 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
     retryAfterSeconds: routing.retryAfterSeconds,
     telemetry,
     encoders: [new WasmEncoder(runtime)],
-    decoders: [new WasmDecoder(runtime)],
+    decoders: [boundedDecoder(sampler, new WasmDecoder(runtime))],
     store,
     cache,
     clock: systemClock,

@@ -3,8 +3,8 @@
 // samples are still served; a timed-out batch's signal is aborted so queued work is dropped.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BoundedSampler } from "../../src/bounded-sampler.js";
-import { FakeSampler, makeTestApp } from "../helpers/fixtures.js";
+import { BoundedSampler, boundedDecoder } from "../../src/bounded-sampler.js";
+import { FakeSampler, fixtureRegistry, makeTestApp } from "../helpers/fixtures.js";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -42,5 +42,34 @@ describe("BoundedSampler in the app", () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect((await pending).status).toBe(504);
     expect(inner.batches[0]?.signal?.aborted).toBe(true);
+  });
+});
+
+describe("boundedDecoder", () => {
+  it("counts decodes against the sampler's bound and refuses past it", async () => {
+    const inner = new FakeSampler();
+    const bounded = new BoundedSampler(inner, 1, 4);
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const decoder = boundedDecoder(bounded, {
+      name: "fake",
+      accepts: () => true,
+      decode: async () => {
+        await gate;
+        return [];
+      },
+    });
+    const batch = { classInput: 0, noise: new Float32Array(0), count: 0, guidance: 0 } as const;
+    const t = await makeTestApp({ samplers: [bounded] });
+    const model = (await fixtureRegistry()).list()[0];
+    if (model === undefined) throw new Error("no fixture model");
+    const held = decoder.decode({ ...batch, model });
+    expect(bounded.active).toBe(1);
+    await expect(decoder.decode({ ...batch, model })).rejects.toMatchObject({ type: "overloaded" });
+    const refused = await t.app.request("/v1/samples/tiny-biflow@0.0.1-fixture/coat/40.png?guidance=1.00");
+    expect(refused.status).toBe(503);
+    release();
+    await held;
+    expect(bounded.active).toBe(0);
   });
 });
