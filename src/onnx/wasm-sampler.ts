@@ -1,6 +1,7 @@
 // The in-process sampler: onnxruntime-web on WASM runs the model's reverse.onnx (BiFlow's
 // 1-NFE generator G) once per batch, then encodes each image as PNG.
 
+import type { SamplerKind } from "../flow/samplers.js";
 import type { ModelEntry } from "../models/registry.js";
 import { reverseInputs, type ReverseInputs } from "../models/reverse-inputs.js";
 import { encodePng } from "../png/encode.js";
@@ -67,9 +68,14 @@ export class WasmSampler implements Sampler {
     this.maxBatch = options.maxBatch ?? 64;
   }
 
-  /** Models placed on the edge, in batches up to maxBatch. */
-  accepts(model: ModelEntry, count: number): boolean {
-    return model.manifest.placements.includes("edge") && model.hasFile("reverse") && count <= this.maxBatch;
+  /**
+   * Models placed on the edge, in batches up to maxBatch, G's one pass only: F's inverses
+   * would not fit an isolate's CPU budget (docs/samplers.md), so exact and Jacobi go elsewhere.
+   */
+  accepts(model: ModelEntry, count: number, kind: SamplerKind = "g"): boolean {
+    return (
+      kind === "g" && model.manifest.placements.includes("edge") && model.hasFile("reverse") && count <= this.maxBatch
+    );
   }
 
   /** Creates the sessions of these models now, so the first request does not pay for it. */

@@ -244,7 +244,10 @@ export class SampleService {
     const kind = target.sampler?.kind ?? "g";
     const choose =
       this.deps.choose ?? ((m: ModelEntry, n: number, k?: SamplerKind) => pickSampler(this.deps.samplers, m, n, k));
-    const sampler = choose(model, seeds.length, kind);
+    // A sampler that does not say it runs this kind never gets it (it would draw G's image
+    // under another sampler's key).
+    const picked = choose(model, seeds.length, kind);
+    const sampler = picked !== undefined && runsKind(picked, model, kind) ? picked : undefined;
     if (sampler === undefined && !this.deps.samplers.some((s) => runsKind(s, model, kind))) {
       throw new ApiError(
         "sampler_not_available",

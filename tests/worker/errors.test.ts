@@ -5,7 +5,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/index.js";
-import { bundledManifests, call, ORIGIN, postJson, samplerCalls } from "./helpers.js";
+import { bundledManifests, call, ORIGIN, postJson, samplerCalls, shippedManifest } from "./helpers.js";
 
 const [first] = bundledManifests();
 if (first === undefined) throw new Error("no edge model is bundled into the Worker");
@@ -56,6 +56,30 @@ describe("bad requests in workerd", () => {
     await expectError(await call(`/v1/samples/${model}/0/1.png?guidance=abc`), 400, "invalid_request", "guidance");
     await expectError(await call(`/v1/samples/${model}/hat/1.png`), 400, "invalid_request", "class");
     await expectError(await call("/v1/samples/no-such-model/0/1.png"), 404, "model_not_found", "model");
+  });
+
+  it("exact and Jacobi sampling -> 422 saying where they run (not in the isolate's CPU budget)", async () => {
+    const shipped = shippedManifest();
+    const [calls, objects] = [await samplerCalls(shipped.id), await bucketSize()];
+    const base = `/v1/samples/${shipped.id}@${shipped.version}/0/1.png`;
+    const where = /Node router .* GPU backends that announce them/;
+    // Any spelling redirects to the canonical URL (the Jacobi one names the default schedule).
+    for (const sampler of ["exact", "jacobi"]) {
+      const redirect = await call(`${base}?sampler=${sampler}`, { redirect: "manual" });
+      expect(redirect.status).toBe(302);
+      const location = redirect.headers.get("location") ?? "";
+      expect(location).toContain(`&sampler=${sampler}`);
+      await expectError(await call(location), 422, "sampler_not_available", "sampler", where);
+    }
+    await expectError(
+      await postJson("/v1/samples", { model: shipped.id, n: 1, sampler: "exact" }),
+      422,
+      "sampler_not_available",
+      "sampler",
+      where,
+    );
+    expect(await samplerCalls(shipped.id)).toBe(calls);
+    expect(await bucketSize()).toBe(objects);
   });
 
   it("wrong method -> 405 with Allow; unknown route -> 404", async () => {
