@@ -71,7 +71,7 @@ export interface AppDeps {
   clientAddress?: (c: Context) => string | undefined;
   /** The rate limiters; by default in-process token buckets for the RATE_LIMIT_* variables set. */
   limiters?: Limiters;
-  /** Batch jobs' executor (src/jobs/host.ts); absent: the jobs API accepts and reports jobs, none run here. */
+  /** Batch jobs' executor (src/jobs/host.ts); absent: no jobs API here (404). */
   jobs?: JobsAttachment;
 }
 
@@ -170,9 +170,13 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   registerReconstructRoutes(app, services);
   registerInterpolationRoutes(app, services);
   registerGridRoutes(app, services);
-  const jobRecords = new JobRecords(deps.store);
-  registerJobRoutes(app, services, jobRecords);
-  deps.jobs?.attach(services, jobRecords, limiters);
+  // Only where an executor runs them: a runtime without one (the Worker, until its Queues
+  // consumer exists) answers 404 rather than accept jobs that would never start.
+  if (deps.jobs !== undefined) {
+    const jobRecords = new JobRecords(deps.store);
+    registerJobRoutes(app, services, jobRecords);
+    deps.jobs.attach(services, jobRecords, limiters);
+  }
   registerPlaygroundRoutes(app, playgroundAssets, deps.ortWebFiles);
   registerHealthRoutes(app, services);
   app.doc31("/openapi.json", {
