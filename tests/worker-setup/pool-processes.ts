@@ -45,6 +45,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   running.push(...backends, router);
 
   const control = createServer((req, res) => {
+    // One request per connection: workerd pools outbound connections, and a test that calls
+    // back after minutes of work (the fuzz suite) would otherwise send on a socket this
+    // server already closed as idle (keepAliveTimeout) and get "Network connection lost".
+    res.setHeader("connection", "close");
     void (async () => {
       const stop = /^\/backends\/(\d+)\/stop$/.exec(req.url ?? "");
       const figures = /^\/figures\/([a-z_]+)$/.exec(req.url ?? "");
