@@ -22,15 +22,26 @@ export interface ServerSample {
   seed: number;
   /** The sample's immutable on-demand URL. */
   url: string;
+  /** sampler=jacobi: the iterations this image ran in each flow block (block 0 first); else null. */
+  iterations_run: number[] | null;
 }
 
 export interface ServerSamples {
   /** The request seed the server used. */
   seed: number;
+  sampler: string;
+  /** sampler=jacobi: the schedule the server ran (the model's default when none was asked); else null. */
+  iterations: number[] | null;
   samples: ServerSample[];
 }
 
-export interface SampleRequest {
+/** The sampler fields of POST /v1/samples; absent: G's one pass. */
+export interface SampleSamplerFields {
+  sampler?: "g" | "exact" | "jacobi";
+  iterations?: number | number[];
+}
+
+export interface SampleRequest extends SampleSamplerFields {
   model: string;
   n: number;
   class: number | null;
@@ -76,8 +87,13 @@ function isModelInfo(value: unknown): value is ModelInfo {
   );
 }
 
+const isCounts = (value: unknown): value is number[] | null =>
+  value === null || (Array.isArray(value) && value.every((k) => typeof k === "number"));
+
 function isServerSample(value: unknown): value is ServerSample {
-  return isRecord(value) && typeof value.seed === "number" && typeof value.url === "string";
+  return (
+    isRecord(value) && typeof value.seed === "number" && typeof value.url === "string" && isCounts(value.iterations_run)
+  );
 }
 
 export async function listModels(): Promise<ModelInfo[]> {
@@ -98,12 +114,14 @@ export async function createServerSamples(request: SampleRequest): Promise<Serve
   if (
     !isRecord(body) ||
     typeof body.seed !== "number" ||
+    typeof body.sampler !== "string" ||
+    !isCounts(body.iterations) ||
     !Array.isArray(body.samples) ||
     !body.samples.every(isServerSample)
   ) {
     throw new Error("POST /v1/samples answered without samples");
   }
-  return { seed: body.seed, samples: body.samples };
+  return { seed: body.seed, sampler: body.sampler, iterations: body.iterations, samples: body.samples };
 }
 
 /** A browser-placed model's reverse.onnx, from the router's immutable, versioned URL. */

@@ -1,16 +1,17 @@
-// The controls (model, class, seed, guidance, count): filled from GET /v1/models and read
-// back as one request; the browser's constraint validation names a bad field to the user.
+// The controls (model, class, seed, guidance, count, sampler): filled from GET /v1/models and
+// read back as one request; the browser's constraint validation names a bad field to the user.
 
 import { canonicalGuidance } from "../src/keys.js";
 import { MAX_SAMPLES, UINT32_MAX } from "../src/limits.js";
 import type { ModelInfo } from "./api.js";
+import { readSamplerChoice, runsInBrowser, type SamplerChoice, type SamplerControls } from "./sampler-choice.js";
 
 /** Selected first when the router serves it: the trained Fashion-MNIST model. */
 export const DEFAULT_MODEL = "fmnist-biflow-s";
 /** The class select's value for unconditional sampling. */
 const UNCONDITIONAL = "null";
 
-export interface Controls {
+export interface Controls extends SamplerControls {
   form: HTMLFormElement;
   model: HTMLSelectElement;
   modelNote: HTMLElement;
@@ -29,6 +30,7 @@ export interface Params {
   /** Canonical (two decimals), exactly what the server feeds the model. */
   guidance: number;
   count: number;
+  sampler: SamplerChoice;
 }
 
 function element<T extends HTMLElement>(doc: Document, id: string, type: new () => T): T {
@@ -46,6 +48,10 @@ export function findControls(doc: Document): Controls {
     seed: element(doc, "seed", HTMLInputElement),
     guidance: element(doc, "guidance", HTMLInputElement),
     count: element(doc, "count", HTMLInputElement),
+    sampler: element(doc, "sampler", HTMLSelectElement),
+    iterations: element(doc, "iterations", HTMLInputElement),
+    iterationsField: element(doc, "iterations-field", HTMLElement),
+    note: element(doc, "sampler-note", HTMLElement),
     browser: element(doc, "generate-browser", HTMLButtonElement),
     server: element(doc, "generate-server", HTMLButtonElement),
   };
@@ -84,11 +90,16 @@ export function showModel(c: Controls, model: ModelInfo): void {
   c.guidance.max = String(model.guidance.max);
   c.guidance.value = model.guidance.default.toFixed(2);
   const inBrowser = model.placements.includes("browser");
-  c.browser.disabled = !inBrowser;
+  c.browser.disabled = !canRunInBrowser(c, model);
   const { channels, height, width } = model.image;
   c.modelNote.textContent =
     `${model.description} ${width}x${height}, ${channels === 1 ? "greyscale" : "RGB"}.` +
     (inBrowser ? "" : " This model is not placed in the browser: generate it on the server.");
+}
+
+/** Whether "Generate in browser" can draw the current choice: a browser-placed model, sampled by G. */
+export function canRunInBrowser(c: Controls, model: ModelInfo | undefined): boolean {
+  return model?.placements.includes("browser") === true && runsInBrowser(readSamplerChoice(c));
 }
 
 export function selectedModel(c: Controls, models: readonly ModelInfo[]): ModelInfo | undefined {
@@ -105,5 +116,6 @@ export function readParams(c: Controls, models: readonly ModelInfo[]): Params | 
     seed: Number(c.seed.value),
     guidance: canonicalGuidance(Number(c.guidance.value)),
     count: Number(c.count.value),
+    sampler: readSamplerChoice(c),
   };
 }

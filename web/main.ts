@@ -1,5 +1,6 @@
 // The playground page's entry: fills the controls from GET /v1/models, then generates in
-// the browser (onnxruntime-web, WebGPU or WASM) or on the server (POST /v1/samples).
+// the browser (onnxruntime-web, WebGPU or WASM; G only) or on the server (POST /v1/samples,
+// with the chosen sampler).
 
 import { NULL_CLASS_LABEL } from "../src/models/classes.js";
 import { sampleSeeds } from "../src/noise/gaussian.js";
@@ -9,8 +10,17 @@ import { createServerSamples, listModels, type ModelInfo } from "./api.js";
 import { BrowserSampler } from "./browser-sampler.js";
 import { EncodeTab } from "./encode-tab.js";
 import { wireTabs } from "./tabs.js";
-import { fillModels, findControls, readParams, selectedModel, showModel, type Params } from "./form.js";
+import {
+  canRunInBrowser,
+  fillModels,
+  findControls,
+  readParams,
+  selectedModel,
+  showModel,
+  type Params,
+} from "./form.js";
 import { showResults, type ResultItem } from "./results.js";
+import { samplerName, samplerRequestFields, showSamplerChoice } from "./sampler-choice.js";
 import { Status } from "./status.js";
 
 function required<T extends Element>(found: T | null, what: string): T {
@@ -28,6 +38,7 @@ const ortBase = required(
 ).content;
 const sampler = new BrowserSampler(ortBase);
 let models: ModelInfo[] = [];
+let busy = false;
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -93,6 +104,7 @@ async function generateOnServer(p: Params): Promise<void> {
     class: p.classIndex,
     seed: p.seed,
     guidance: p.guidance,
+    ...samplerRequestFields(p.sampler),
   });
   const elapsed = performance.now() - started;
   const items: ResultItem[] = answer.samples.map((s) => ({
@@ -100,18 +112,32 @@ async function generateOnServer(p: Params): Promise<void> {
     className: className(p.model, p.classIndex),
     url: s.url,
     picture: { kind: "image", src: s.url },
+    iterationsRun: s.iterations_run,
   }));
-  showResults(results, urls, items, "drawn on the server");
-  status.show("done", `The server generated ${items.length} sample(s) (seed ${answer.seed}) in ${ms(elapsed)}.`, {
-    backend: "server",
-    requestMs: elapsed.toFixed(1),
-  });
+  showResults(results, urls, items, `drawn on the server by ${samplerName(p.sampler)}`);
+  // Jacobi: the iterations run per block, as the server reported them (equal for every
+  // sample unless an early-stop tolerance cut some short, then listed per sample).
+  const runs = [...new Set(answer.samples.map((s) => s.iterations_run?.join(",") ?? ""))].filter((r) => r !== "");
+  const ran =
+    runs.length === 0
+      ? ""
+      : ` Iterations run per block: ${runs.join("; ")} (schedule ${answer.iterations?.join(",") ?? "?"}).`;
+  status.show(
+    "done",
+    `The server generated ${items.length} sample(s) (seed ${answer.seed}) with ${samplerName(p.sampler)} in ${ms(elapsed)}.${ran}`,
+    {
+      backend: "server",
+      sampler: answer.sampler,
+      requestMs: elapsed.toFixed(1),
+      ...(runs.length === 0 ? {} : { iterationsRun: runs.join(";") }),
+    },
+  );
 }
 
-function setBusy(busy: boolean): void {
+function setBusy(value: boolean): void {
+  busy = value;
   controls.server.disabled = busy;
-  const model = selectedModel(controls, models);
-  controls.browser.disabled = busy || model?.placements.includes("browser") !== true;
+  controls.browser.disabled = busy || !canRunInBrowser(controls, selectedModel(controls, models));
   results.setAttribute("aria-busy", String(busy));
 }
 
@@ -147,6 +173,7 @@ async function start(): Promise<void> {
     return;
   }
   fillModels(controls, models);
+  showSamplerChoice(controls);
   const first = selectedModel(controls, models);
   if (first !== undefined) encodeTab.setModel(first);
   controls.seed.value = String(pickSeed(cryptoRandom));
@@ -165,6 +192,23 @@ controls.model.addEventListener("change", () => {
 });
 document.getElementById("new-seed")?.addEventListener("click", () => {
   controls.seed.value = String(pickSeed(cryptoRandom));
+});
+controls.sampler.addEventListener("change", () => {
+  showSamplerChoice(controls);
+  setBusy(busy);
+});
+// Enter in a field generates with the first button that can draw the choice: in the browser
+// for G, else on the server (a disabled default button would swallow the key).
+controls.form.addEventListener("keydown", (event) => {
+  if (
+    event.key !== "Enter" ||
+    !(event.target instanceof HTMLInputElement) ||
+    !controls.browser.disabled ||
+    controls.server.disabled
+  )
+    return;
+  event.preventDefault();
+  controls.form.requestSubmit(controls.server);
 });
 controls.form.addEventListener("submit", (event) => void onSubmit(event));
 void start();

@@ -11,6 +11,8 @@ export interface ResultItem {
   /** The sample's on-demand URL (the server draws the same image there). */
   url: string;
   picture: { kind: "raster"; raster: Raster } | { kind: "image"; src: string };
+  /** Jacobi: the iterations the sample ran in each flow block (block 0 first), as the API reported them. */
+  iterationsRun?: readonly number[] | null;
 }
 
 function figure(item: ResultItem, origin: string): HTMLLIElement {
@@ -37,6 +39,13 @@ function figure(item: ResultItem, origin: string): HTMLLIElement {
   link.textContent = `seed ${item.seed} PNG`;
   link.className = "sample-link";
   caption.append(link);
+  if (item.iterationsRun != null) {
+    fig.dataset.iterationsRun = item.iterationsRun.join(",");
+    const ran = document.createElement("small");
+    ran.className = "iterations-run";
+    ran.textContent = `Jacobi iterations per block: ${item.iterationsRun.join(", ")}`;
+    caption.append(document.createElement("br"), ran);
+  }
   fig.append(caption);
   li.append(fig);
   return li;

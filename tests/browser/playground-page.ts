@@ -63,3 +63,39 @@ export function readFigures(page: Page, channels: number): Promise<Figure[]> {
     channels,
   );
 }
+
+/** The result grid's <img> samples once loaded, as Chromium decoded them, and each one's Jacobi iterations. */
+export async function readServerImages(
+  page: Page,
+  channels: number,
+): Promise<{ src: string; pixels: number[]; iterationsRun: string | undefined; caption: string }[]> {
+  await page.waitForFunction(() =>
+    Array.from(document.querySelectorAll<HTMLImageElement>("#results img")).every(
+      (img) => img.complete && img.naturalWidth > 0,
+    ),
+  );
+  return page.$$eval(
+    "#results figure",
+    (figures, channels) =>
+      figures.map((fig) => {
+        const img = fig.querySelector("img");
+        if (img === null) throw new Error("a result figure without an <img>");
+        // Same origin, so the canvas is not tainted and the decoded pixels can be read back.
+        const canvas = document.createElement("canvas");
+        canvas.width = img.naturalWidth;
+        canvas.height = img.naturalHeight;
+        const context = canvas.getContext("2d");
+        context?.drawImage(img, 0, 0);
+        const rgba = context?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+        const pixels: number[] = [];
+        for (let p = 0; p < rgba.length; p += 4) for (let c = 0; c < channels; c++) pixels.push(rgba[p + c] ?? 0);
+        return {
+          src: img.src,
+          pixels,
+          iterationsRun: (fig as HTMLElement).dataset.iterationsRun,
+          caption: fig.querySelector("figcaption")?.textContent ?? "",
+        };
+      }),
+    channels,
+  );
+}

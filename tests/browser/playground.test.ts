@@ -1,8 +1,9 @@
 // The playground in Debian's Chromium against a real router process (models/ as served by
 // `npm start`): page load, in-browser generation on WebGPU (SwiftShader) and on the WASM
-// fallback, each pixel-matched with the server's PNG, and server generation with its links.
+// fallback, each pixel-matched with the server's PNG, server generation with its links, and
+// the sampler selector (Jacobi and exact, drawn by the API).
 
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -11,7 +12,14 @@ import { decodePng } from "../../src/png/decode.js";
 import { ROOT } from "../helpers/fixtures.js";
 import { startRouter, type Running } from "../helpers/processes.js";
 import { launchChromium } from "./chromium.js";
-import { generate, readFigures, setControls, type Figure, type RunStatus } from "./playground-page.js";
+import {
+  generate,
+  readFigures,
+  readServerImages,
+  setControls,
+  type Figure,
+  type RunStatus,
+} from "./playground-page.js";
 
 const ARTIFACTS = path.join(ROOT, "artifacts");
 /** The issue's tolerance between browser and server pixels (float error across runtimes). */
@@ -220,6 +228,130 @@ describe("Chromium with SwiftShader's WebGPU adapter", () => {
     const png = await decodePng(new Uint8Array(await response.body()));
     expect(png.pixels).toEqual(await serverPixels(expected[0] ?? ""));
     expect(offOrigin).toEqual([]);
+  });
+});
+
+/** What models/ says of the shipped model's Jacobi sampler, read from its manifest (not through the API). */
+async function jacobiManifest(): Promise<{ defaultIterations: number[]; blocks: number; tokens: number }> {
+  const manifest = JSON.parse(await readFile(path.join(ROOT, "models", SHIPPED_MODEL, "manifest.json"), "utf8")) as {
+    jacobi: { default_iterations: number[] };
+    files: { jacobi_step: { decoding: { blocks: number; tokens: number } } };
+  };
+  const { blocks, tokens } = manifest.files.jacobi_step.decoding;
+  return { defaultIterations: manifest.jacobi.default_iterations, blocks, tokens };
+}
+
+describe("Chromium: the sampler selector", () => {
+  let browser: Browser;
+  let page: Page;
+  beforeAll(async () => {
+    browser = await launchChromium("no-gpu");
+    ({ page } = await openPlayground(browser));
+  });
+  afterAll(() => browser.close());
+
+  const sampler = () => page.getByLabel("Sampler", { exact: true });
+  const iterations = () => page.getByLabel("Iterations", { exact: true });
+
+  it("labels each control once across the tabs, and offers G, Jacobi and exact", async () => {
+    for (const label of ["Sampler", "Iterations"]) {
+      await expect.poll(() => page.getByLabel(label, { exact: true }).count(), { message: label }).toBe(1);
+    }
+    const options = await sampler()
+      .locator("option")
+      .evaluateAll((els) => els.map((o) => (o as HTMLOptionElement).value));
+    expect(options).toEqual(["g", "jacobi", "exact"]);
+    expect(await iterations().isVisible()).toBe(false);
+    await sampler().selectOption("jacobi");
+    expect(await iterations().isVisible()).toBe(true);
+    // The page runs G only: the browser button is off for Jacobi, and the note says where it runs.
+    expect(await page.getByRole("button", { name: "Generate in browser" }).isDisabled()).toBe(true);
+    expect(await page.locator("#sampler-note").textContent()).toMatch(/on the server/);
+    await sampler().selectOption("g");
+    expect(await page.getByRole("button", { name: "Generate in browser" }).isDisabled()).toBe(false);
+  });
+
+  /**
+   * Generates with the chosen sampler on the server and checks every sample against the API:
+   * the page's <img> is the canonical URL the test builds itself, its decoded pixels equal that
+   * URL's PNG, and the iterations the page shows are the X-Jacobi-Iterations header's.
+   */
+  async function serverSamples(seed: number, query: string, press: () => Promise<void>) {
+    const model = await selectedModel(page);
+    await setControls(page, { seed, count: 2 });
+    const status = await generate(page, press);
+    expect(status.state, status.text).toBe("done");
+    const images = await readServerImages(page, model.image.channels);
+    const slug = model.classes[0]?.slug ?? "null";
+    const guidance = model.guidance.default.toFixed(2);
+    const base = (s: number) =>
+      `${router.url}/v1/samples/${model.id}@${model.version}/${slug}/${s}.png?guidance=${guidance}`;
+    expect(images.map((i) => i.src)).toEqual([base(seed) + query, base(seed + 1) + query]);
+    const headers: (string | null)[] = [];
+    for (const [i, image] of images.entries()) {
+      const res = await fetch(image.src);
+      expect(res.status).toBe(200);
+      headers.push(res.headers.get("x-jacobi-iterations"));
+      expect(image.iterationsRun ?? null).toBe(res.headers.get("x-jacobi-iterations"));
+      const api = (await decodePng(new Uint8Array(await res.arrayBuffer()))).pixels;
+      expect(maxDifference(image.pixels, api), `seed ${seed + i}`).toBe(0);
+      // The sampler took effect: G's one pass draws another image from the same noise.
+      expect(maxDifference(image.pixels, await serverPixels(base(seed + i))), `seed ${seed + i} vs G`).toBeGreaterThan(
+        16,
+      );
+    }
+    return { status, images, headers };
+  }
+
+  it("draws Jacobi with the default schedule through the API, equal to its canonical URL, and shows the iterations run", async () => {
+    const { defaultIterations } = await jacobiManifest();
+    const schedule = defaultIterations.join(",");
+    await sampler().selectOption("jacobi");
+    await iterations().fill("");
+    const { status, images, headers } = await serverSamples(4321, `&sampler=jacobi&iterations=${schedule}`, () =>
+      page.getByRole("button", { name: "Generate on server" }).click(),
+    );
+    expect(headers).toEqual([schedule, schedule]);
+    expect(status.figures.sampler).toBe("jacobi");
+    expect(status.figures.iterationsRun).toBe(schedule);
+    expect(status.text).toContain(`Iterations run per block: ${schedule}`);
+    for (const image of images)
+      expect(image.caption).toContain(`Jacobi iterations per block: ${defaultIterations.join(", ")}`);
+    report.jacobi = { schedule, status: status.text };
+    await page.screenshot({ path: path.join(ARTIFACTS, "playground-jacobi.png"), fullPage: true });
+  });
+
+  it("draws Jacobi with an iterations value (Enter in the field generates on the server)", async () => {
+    const { blocks } = await jacobiManifest();
+    await sampler().selectOption("jacobi");
+    await iterations().fill("2");
+    const { headers, status } = await serverSamples(99, "&sampler=jacobi&iterations=2", async () => {
+      await iterations().focus();
+      await page.keyboard.press("Enter");
+    });
+    const perBlock = new Array<string>(blocks).fill("2").join(",");
+    expect(headers).toEqual([perBlock, perBlock]);
+    expect(status.figures.iterationsRun).toBe(perBlock);
+  });
+
+  it("says what the server refuses: iterations outside 1..tokens", async () => {
+    const { tokens } = await jacobiManifest();
+    await sampler().selectOption("jacobi");
+    await iterations().fill("999");
+    const status = await generate(page, () => page.getByRole("button", { name: "Generate on server" }).click());
+    expect(status.state).toBe("error");
+    expect(status.text).toMatch(new RegExp(`iteration count .* 1 to ${tokens}\\b`));
+  });
+
+  it("draws F's exact inverse through the API, with no iterations shown", async () => {
+    await sampler().selectOption("exact");
+    const { images, headers, status } = await serverSamples(5, "&sampler=exact", () =>
+      page.getByRole("button", { name: "Generate on server" }).click(),
+    );
+    expect(headers).toEqual([null, null]);
+    expect(images.map((i) => i.iterationsRun)).toEqual([undefined, undefined]);
+    expect(status.figures.iterationsRun).toBeUndefined();
+    await sampler().selectOption("g");
   });
 });
 
