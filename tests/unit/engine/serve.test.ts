@@ -1,8 +1,9 @@
-// engine/http/serve.ts on a real socket: an early 413 says `Connection: close` and the same
-// keep-alive client's next request succeeds; ordinary responses keep the connection; the
-// server carries the configured timeouts.
+// engine/http/serve.ts on a real socket: an early 413 still reaches a client that sends a
+// large body and the connection stays usable; a body that stalls gets `Connection: close`;
+// ordinary responses keep the connection; the server carries the configured timeouts.
 
 import type { ServerType } from "@hono/node-server";
+import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveHttp } from "../../../engine/http/serve.js";
@@ -23,21 +24,76 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+/** A POST that declares `declared` bytes and writes `body` (fewer when testing a stall). */
+function rawPost(
+  agent: Agent,
+  path: string,
+  body: Buffer,
+  declared: number,
+  sockets: Set<unknown>,
+): Promise<{ status: number; connection: string | undefined; body: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: hostname,
+        port,
+        method: "POST",
+        path,
+        agent,
+        headers: { "content-type": "application/json", "content-length": String(declared) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            connection: res.headers.connection,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+      },
+    );
+    req.on("socket", (socket) => sockets.add(socket));
+    req.on("error", reject);
+    req.write(body);
+    if (body.length === declared) req.end();
+  });
+}
+
 describe("serveHttp", () => {
-  it("closes explicitly after an early 413, and the keep-alive client's next request succeeds", async () => {
-    // 32 MiB declared and sent: the router refuses on Content-Length before reading any of it.
-    const big = new Uint8Array(32 * 1024 * 1024).fill(0x20);
-    const refused = await fetch(`${url}/v1/samples`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: big,
-    });
+  it("discards the rest of a body it refused early, so the 413 arrives and the connection stays usable", async () => {
+    // 20 MB declared and sent at once: the router refuses on Content-Length before reading.
+    // Closing with those bytes unread made the kernel reset the connection, and the client
+    // often saw `write EPIPE` instead of the 413 (14 of 20 before the discard).
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    const big = Buffer.alloc(20_000_000, 0x20);
+    try {
+      for (let i = 0; i < 5; i++) {
+        const refused = await rawPost(agent, "/v1/samples", big, big.length, sockets);
+        expect(refused.status).toBe(413);
+        expect(refused.connection).toBe("keep-alive");
+        expect((JSON.parse(refused.body) as { error: { type: string } }).error.type).toBe("payload_too_large");
+      }
+      const next = await fetch(`${url}/health/live`);
+      expect(next.status).toBe(200);
+      expect(sockets.size).toBe(1);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it("closes explicitly when the rest of a refused body does not come", async () => {
+    const agent = new Agent({ keepAlive: false });
+    // 1 MiB declared, 64 KiB sent, then nothing: the 413 goes out after the linger bound.
+    const started = performance.now();
+    const refused = await rawPost(agent, "/v1/samples", Buffer.alloc(65_536, 0x20), 1_048_576, new Set());
     expect(refused.status).toBe(413);
-    expect(refused.headers.get("connection")).toBe("close");
-    expect(((await refused.json()) as { error: { type: string } }).error.type).toBe("payload_too_large");
-    const next = await fetch(`${url}/health/live`);
-    expect(next.status).toBe(200);
-    expect(next.headers.get("connection")).toBe("keep-alive");
+    expect(refused.connection).toBe("close");
+    expect(performance.now() - started).toBeLessThan(5_000);
+    agent.destroy();
   });
 
   it("keeps the connection when the body was read, even for an error", async () => {
