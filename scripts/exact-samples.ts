@@ -8,7 +8,7 @@
 // the image the exact sampler serves for that class and seed. Next to <out.u8> goes
 // <out.u8>.json with the seconds per image and how the samples were made.
 
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fillStandardNormal } from "../src/noise/gaussian.js";
@@ -54,6 +54,7 @@ for (let a = 0; a < n; a += batch) {
   console.log(`exact inverse w=${w}: ${a + m}/${n}`);
 }
 const seconds = (performance.now() - started) / 1000 / n;
+await mkdir(path.dirname(path.resolve(outArg)), { recursive: true });
 await writeFile(`${outArg}.tmp`, out);
 await rename(`${outArg}.tmp`, outArg);
 await writeFile(
