@@ -24,5 +24,9 @@ $P models/train/export.py --config "$CONFIG" --out "$DIR" --id "$ID" --version "
 $P models/train/evaluate.py --config "$CONFIG" --model-dir "$DIR" --out "$RUN/metrics.json" \
   --parts ${EVAL_PARTS:-forward reverse exact} ${EVAL_ARGS:-}
 node --import tsx scripts/model-report.ts "$DIR"
+# Quantized builds of reverse.onnx (quantize.py) against float32: speed, closeness and FLD
+# into models/train/releases/$ID-$VERSION.quantized.json, which `npm run bench` reads. Whether
+# a build meets issue 12's bar to ship is in the record; nothing is added to $DIR here.
+node --import tsx scripts/quantized-report.ts "$DIR" "${QUANT_SAMPLES:-2000}"
 $P models/train/card.py "$DIR"
 if npm run | grep -q "models:sync"; then npm run models:sync; fi
