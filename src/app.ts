@@ -170,11 +170,11 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   registerReconstructRoutes(app, services);
   registerInterpolationRoutes(app, services);
   registerGridRoutes(app, services);
-  // Only where an executor runs them: a runtime without one (the Worker, until its Queues
-  // consumer exists) answers 404 rather than accept jobs that would never start.
+  // Only where an executor runs them (Node's runner, the Worker's queue consumer): a
+  // runtime without one answers 404 rather than accept jobs that would never start.
   if (deps.jobs !== undefined) {
     const jobRecords = new JobRecords(deps.store);
-    registerJobRoutes(app, services, jobRecords);
+    registerJobRoutes(app, services, jobRecords, deps.jobs);
     deps.jobs.attach(services, jobRecords, limiters);
   }
   registerPlaygroundRoutes(app, playgroundAssets, deps.ortWebFiles);

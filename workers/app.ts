@@ -1,11 +1,12 @@
 // Wires the core to Workers: the edge models (bundled, or read from the MODELS bucket), the
 // WASM sampler and encoder on the precompiled .wasm, the GPU backend pool (health from the
 // GpuPool Durable Object), the SAMPLES bucket as object store and the Cache API as sample
-// cache (writes via waitUntil); at most MAX_COMPUTES_IN_FLIGHT batches compute at once on
-// WASM, more are answered 503 with Retry-After.
+// cache (writes via waitUntil), batch jobs through the JOBS_QUEUE queue; at most
+// MAX_COMPUTES_IN_FLIGHT batches compute at once on WASM, more are answered 503 with Retry-After.
 
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../src/app.js";
+import type { QueueJobs } from "../src/jobs/queue.js";
 import { BoundedSampler, boundedDecoder } from "../src/bounded-sampler.js";
 import { CacheApiSampleCache } from "../src/cache/cache-api.js";
 import { noCache } from "../src/cache/sample-cache.js";
@@ -26,6 +27,7 @@ import { Telemetry } from "../src/telemetry.js";
 import { bundledRegistry, type BundledModel } from "./bundled-models.js";
 import { DeferredWriteCache } from "./deferred-cache.js";
 import { stringVars, type Env } from "./env.js";
+import { createQueueJobs } from "./jobs.js";
 import { createEdgePool } from "./pool/edge-pool.js";
 import { bindingLimiters } from "./rate-limit.js";
 
@@ -43,6 +45,8 @@ export interface EdgeApp {
   cache: DeferredWriteCache;
   /** The GPU backend pool (GPU_BACKEND_URLS): prepare() before routing, pending() to waitUntil. */
   pool: SnapshotPool | undefined;
+  /** Batch jobs' executor, stepped by the queue() handler; undefined without JOBS_QUEUE. */
+  jobs: QueueJobs | undefined;
 }
 
 /** The core app over this isolate's bindings; throws ConfigError on bad vars. */
@@ -74,6 +78,7 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
   const store = resilientStore(new R2ObjectStore(env.SAMPLES, config.publicBaseUrl), config.store, () =>
     systemClock.monotonic(),
   );
+  const jobs = createQueueJobs(env);
   const app = createApp({
     config,
     registry,
@@ -90,6 +95,7 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
     limiters,
     // Cloudflare's edge sets it from the connection; clients cannot forge it through the edge.
     clientAddress: (c) => c.req.header("cf-connecting-ip"),
+    ...(jobs === undefined ? {} : { jobs }),
   });
-  return { app, cache, pool };
+  return { app, cache, pool, jobs };
 }

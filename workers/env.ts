@@ -1,8 +1,9 @@
 // The Worker's bindings as declared in wrangler.toml: the R2 buckets (sample PNGs, large
-// model files), the GPU pool's Durable Object, the rate limiters and the string vars/secrets
+// model files), the GPU pool's Durable Object, the rate limiters, the jobs queue and the string vars/secrets
 // the core's configuration reads (src/config.ts, src/pool/config.ts).
 
 import type { EnvRecord } from "../src/config.js";
+import type { JobMessage } from "../src/jobs/queue.js";
 import type { GpuPool } from "./pool/gpu-pool-object.js";
 
 export interface Env {
@@ -52,6 +53,11 @@ export interface Env {
   POOL_SNAPSHOT_MAX_AGE_MS?: string;
   POOL_SNAPSHOT_WAIT_MS?: string;
   CACHE_MAX_BYTES?: string;
+  /**
+   * Batch jobs' queue (wrangler.toml [[queues.producers]]): each message is one step of one
+   * job, consumed by this Worker's queue() handler. Absent: no jobs API (404).
+   */
+  JOBS_QUEUE?: Queue<JobMessage>;
 }
 
 /**

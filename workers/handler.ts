@@ -1,6 +1,7 @@
-// The Worker's fetch handler over a list of models: binds env (R2 buckets, the GPU pool's
+// The Worker's handlers over a list of models: fetch binds env (R2 buckets, the GPU pool's
 // Durable Object, vars, secrets) to the same core app Node serves, built once per isolate;
-// Cache API writes and GPU pool snapshot refreshes finish in ctx.waitUntil.
+// queue takes batch jobs' steps from JOBS_QUEUE with that app's services. Cache API writes
+// and GPU pool snapshot refreshes finish in ctx.waitUntil.
 
 import { Hono } from "hono";
 import ortWasm from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
@@ -15,7 +16,15 @@ function routes(path: string): boolean {
   return path.startsWith("/v1/samples") || path === "/health/ready";
 }
 
-export function createWorker(models: readonly BundledModel[]): Hono<{ Bindings: Env }> {
+/** A failed step (the store or queue failed) is redelivered after this long. */
+const STEP_RETRY_SECONDS = 5;
+
+export interface EdgeWorker {
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
+  queue(batch: MessageBatch, env: Env, ctx: ExecutionContext): Promise<void>;
+}
+
+export function createWorker(models: readonly BundledModel[]): EdgeWorker {
   /** One core app per isolate (its sessions, coalescer, pool and metrics live as long as it does). */
   let edge: { env: Env; app: EdgeApp } | undefined;
   const edgeApp = (env: Env): EdgeApp => {
@@ -45,5 +54,37 @@ export function createWorker(models: readonly BundledModel[]): Hono<{ Bindings: 
     );
     return errorResponse(new ApiError("internal", "internal error", { cause: err }));
   });
-  return worker;
+
+  /** One job step per message, in turn (one WASM thread per isolate); wrangler.toml sends batches of 1. */
+  const queue = async (batch: MessageBatch, env: Env, ctx: ExecutionContext): Promise<void> => {
+    const { jobs, cache, pool } = edgeApp(env);
+    for (const message of batch.messages) {
+      if (jobs === undefined) {
+        // Messages left from a deployment that had the queue: nothing here can step them.
+        message.ack();
+        continue;
+      }
+      if (pool !== undefined) {
+        await pool.prepare();
+        ctx.waitUntil(pool.pending());
+      }
+      try {
+        await jobs.consume(message.body);
+        message.ack();
+      } catch (err) {
+        console.error(
+          JSON.stringify({
+            time: new Date().toISOString(),
+            level: "error",
+            message: "job step failed",
+            error: String(err),
+          }),
+        );
+        message.retry({ delaySeconds: STEP_RETRY_SECONDS });
+      }
+    }
+    ctx.waitUntil(cache.flush());
+  };
+
+  return { fetch: (request, env, ctx) => Promise.resolve(worker.fetch(request, env, ctx)), queue };
 }

@@ -6,25 +6,36 @@
 import type { Clock } from "../clock.js";
 import type { JobRecords } from "./records.js";
 
+export interface HeldLease {
+  n: number;
+  expiresAt: number;
+}
+
 export class JobLease {
   /** The lease number this router holds, per job. */
-  private readonly held = new Map<string, { n: number; expiresAt: number }>();
+  private readonly held = new Map<string, HeldLease>();
 
+  /**
+   * `renewWithinMs`: a held lease is renewed once less than this is left (half the lease
+   * by default, to keep writes few). The Worker renews at every step (Infinity): each step
+   * then takes a new number, so of two deliveries of one queue message only one proceeds.
+   */
   constructor(
     private readonly records: JobRecords,
     private readonly holder: string,
     private readonly clock: Clock,
     private readonly leaseMs: number,
+    private readonly renewWithinMs = leaseMs / 2,
   ) {}
 
   /**
-   * Claims or renews the job's lease; false when another router holds an unexpired one or
-   * won the race for the next number. Renews only past half the lease, to keep writes few.
+   * Claims or renews the job's lease; false when another holder has an unexpired one or
+   * won the race for the next number.
    */
   async claim(id: string): Promise<boolean> {
     const now = this.clock.now();
     const mine = this.held.get(id);
-    if (mine !== undefined && mine.expiresAt - now > this.leaseMs / 2) return true;
+    if (mine !== undefined && mine.expiresAt - now > this.renewWithinMs) return true;
     const current = await this.records.lease(id);
     if (current !== undefined) {
       const { record } = current;
@@ -42,6 +53,16 @@ export class JobLease {
     }
     this.held.set(id, { n, expiresAt });
     return true;
+  }
+
+  /** The lease held on the job, if any (a queue message carries it to the next step). */
+  heldOn(id: string): HeldLease | undefined {
+    return this.held.get(id);
+  }
+
+  /** Resumes holding a lease this holder took in an earlier step (from a queue message). */
+  adopt(id: string, lease: HeldLease): void {
+    this.held.set(id, lease);
   }
 
   /** Forgets the job (done with it); the lease lapses by itself. */

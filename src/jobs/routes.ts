@@ -10,6 +10,7 @@ import "../middleware/context.js";
 import { limitBody, parseOrThrow } from "../routes/common.js";
 import { requireModel, type Services } from "../services.js";
 import { createJobSpec } from "./create.js";
+import type { JobsAttachment } from "./host.js";
 import { JOB_ID, jobKeys } from "./layout.js";
 import type { JobSpec } from "./model.js";
 import type { JobRecords } from "./records.js";
@@ -39,7 +40,12 @@ async function readBody(c: Context): Promise<unknown> {
   }
 }
 
-export function registerJobRoutes(app: OpenAPIHono, services: Services, records: JobRecords): void {
+export function registerJobRoutes(
+  app: OpenAPIHono,
+  services: Services,
+  records: JobRecords,
+  jobs?: Pick<JobsAttachment, "created">,
+): void {
   const { config, clock } = services;
 
   /** The caller's job, or not_found for unknown, expired and other owners' jobs alike. */
@@ -64,6 +70,8 @@ export function registerJobRoutes(app: OpenAPIHono, services: Services, records:
       config: config.jobs,
     });
     await records.create(spec);
+    // A queue-driven executor (the Worker) starts the job's chain of messages here.
+    await jobs?.created?.(spec);
     const status = await jobStatus(records, spec, origin(c), clock.now());
     return c.json({ ...status, ...(spec.webhook === null ? {} : { webhook_secret: spec.webhook.secret }) }, 202, {
       location: jobUrl(origin(c), spec.id),

@@ -36,6 +36,7 @@ export function bufferingUploads(store: ObjectStore): OpenUpload {
 /**
  * Gathers small writes into parts of at least `partBytes` before handing them on: S3 wants
  * parts of 5 MiB or more (all but the last), and fewer syscalls help the file form too.
+ * `exact`: every part but the last is exactly `partBytes` (R2 wants equal parts).
  */
 export class PartBuffer {
   private parts: Uint8Array[] = [];
@@ -44,12 +45,21 @@ export class PartBuffer {
   constructor(
     private readonly partBytes: number,
     private readonly flushPart: (part: Uint8Array) => Promise<void>,
+    private readonly exact = false,
   ) {}
 
   async write(bytes: Uint8Array): Promise<void> {
     this.parts.push(bytes.slice());
     this.size += bytes.length;
-    if (this.size >= this.partBytes) await this.flush();
+    if (this.size < this.partBytes) return;
+    if (!this.exact) return this.flush();
+    const all = concatBytes(this.parts);
+    let offset = 0;
+    for (; all.length - offset >= this.partBytes; offset += this.partBytes) {
+      await this.flushPart(all.slice(offset, offset + this.partBytes));
+    }
+    this.parts = [all.slice(offset)];
+    this.size = all.length - offset;
   }
 
   async flush(): Promise<void> {

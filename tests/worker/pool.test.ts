@@ -4,9 +4,10 @@
 // within 2/255, uploads through S3 when GPU_BACKEND_UPLOADS=true, a wrong secret is 503
 // (never 500), and a killed backend fails over to the other, then edge models to WASM.
 
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
+import type { JobMessage } from "../../src/jobs/queue.js";
 import { decodePng } from "../../src/png/decode.js";
 import type { Env } from "../../workers/env.js";
 import { createWorker } from "../../workers/handler.js";
@@ -161,6 +162,51 @@ describe("the Worker's GPU pool (workerd, real backends on loopback)", () => {
     const edge = await post(wrongSecretEnv, { model: "tiny-biflow", n: 4, seed: 94_100 });
     expect(edge.status).toBe(200);
     expect(samplesOf(edge.json).map((s) => s.sampler)).toEqual(Array(4).fill("wasm"));
+  });
+
+  it("forwards a batch job's chunks from the queue consumer to a backend, like sample requests", async () => {
+    // This env's producer keeps what the Worker sends; the test hands each message to the
+    // Worker's queue() handler as the Queue would (the real local Queue: tests/worker/jobs.test.ts).
+    const sent: JobMessage[] = [];
+    const producer = {
+      send: (body: JobMessage) => {
+        sent.push(body);
+        return Promise.resolve();
+      },
+    };
+    const jobsEnv: Env = { ...poolEnv, JOBS_QUEUE: producer as unknown as Queue<JobMessage> };
+    const before = await backendImages("tiny-biflow");
+    const created = await call(jobsEnv, "/v1/jobs", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "tiny-biflow", class: 5, count: 20, seed: 95_000, guidance: 1 }),
+    });
+    expect(created.status).toBe(202);
+    const { id } = await created.json<{ id: string }>();
+    let delivered = 0;
+    for (let body = sent.shift(); body !== undefined; body = sent.shift()) {
+      expect(++delivered).toBeLessThan(10);
+      const batch = createMessageBatch<JobMessage>("biflow-jobs", [
+        { id: `m${delivered}`, timestamp: new Date(), attempts: 1, body },
+      ]);
+      const ctx = createExecutionContext();
+      await worker.queue(batch, jobsEnv, ctx);
+      // Typed as workers-types' FetcherQueueResult, which the lint's type view does not resolve.
+      const result = (await getQueueResult(batch, ctx)) as unknown as { explicitAcks: string[] };
+      expect(result.explicitAcks).toEqual([`m${delivered}`]);
+    }
+    // One chunk of 20 (above EDGE_MAX_BATCH), then the results: two steps.
+    expect(delivered).toBe(2);
+    const status = await (await call(jobsEnv, `/v1/jobs/${id}`)).json<{ state: string; images_computed: number }>();
+    expect(status).toMatchObject({ state: "succeeded", images_computed: 20 });
+    expect(await backendImages("tiny-biflow")).toBe(before + 20);
+    const manifest = (await (await call(jobsEnv, `/v1/jobs/${id}/manifest`)).text()).trim().split("\n");
+    expect(manifest).toHaveLength(20);
+    for (const line of manifest) {
+      const { key, seed } = JSON.parse(line) as { key: string; seed: number };
+      expect(key).toBe(`samples/v1/tiny-biflow/0.0.1-fixture/5/g1.00/${seed}.png`);
+      expect(await env.SAMPLES.head(key)).not.toBeNull();
+    }
   });
 
   it("fails over to the other backend when one is killed, then edge models to WASM when none is left", async () => {
