@@ -1,6 +1,7 @@
 // `npm run bench`: every speed figure of issue 12 measured in one run, side by side, on the
 // trained model in models/ (whatever version is there): writes artifacts/bench.json (the
-// ratios p1..p6 beside their raw figures), artifacts/bench.md (the table) and
+// ratios p1..p6, and q_int8_* for the quantized reverse.onnx, beside their raw figures),
+// artifacts/bench.md (the tables) and
 // artifacts/bench-chart.svg (time per image against batch size, G and the exact decoder),
 // and copies the table and chart to docs/bench/ for the README.
 //
@@ -30,6 +31,7 @@ import {
   wasmProfile,
   type KernelModel,
 } from "./kernels.js";
+import type { QuantizedFigures, QuantizedRow } from "./quantized.js";
 import { round } from "./stats.js";
 
 const run = promisify(execFile);
@@ -116,6 +118,24 @@ async function ortVsTorch(reverse: Uint8Array, manifest: ModelManifest, batch: n
   }
 }
 
+/** The quantized reverse.onnx figures (scripts/bench/quantized.ts) in a fresh process. */
+async function quantizedInChild(modelDir: string, manifest: Manifest): Promise<QuantizedFigures> {
+  const dir = await mkdtemp(path.join(tmpdir(), "biflow-bench-quantized-"));
+  try {
+    const out = path.join(dir, "quantized.json");
+    const child = run(
+      process.execPath,
+      ["--import", "tsx", "scripts/bench/quantized.ts", modelDir, manifest.id, manifest.version, out],
+      { cwd: ROOT, env, maxBuffer: 16 << 20 },
+    );
+    child.child.stderr?.pipe(process.stderr);
+    await child;
+    return JSON.parse(await readFile(out, "utf8")) as QuantizedFigures;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** The backend bench (scripts/bench/backend.ts) in its own process: batching on vs off. */
 async function backendBatching(modelDir: string) {
   const out = path.join(await mkdtemp(path.join(tmpdir(), "biflow-bench-backend-")), "backend.json");
@@ -151,6 +171,7 @@ async function backendBatching(modelDir: string) {
 function markdown(report: Report): string {
   const r = report.ratios;
   const c = report.figures;
+  const q = <K extends keyof QuantizedRow>(i: number, k: K): QuantizedRow[K] | undefined => c.quantized.rows[i]?.[k];
   const rows: [string, string, string, string][] = [
     [
       "p1_speedup_batch1",
@@ -200,7 +221,27 @@ function markdown(report: Report): string {
       String(r.p6_wasm_vs_native_batch1),
       `${c.p6.wasm_ms} vs ${c.p6.native_ms} ms/image; at batch 64 ${c.p6.wasm_ms_batch64} vs ${c.p6.native_ms_batch64}`,
     ],
+    [
+      "q_int8_speedup_batch1",
+      "int8 reverse.onnx vs fp32, batch 1, onnxruntime-node 1 thread (time ratio; WASM in the figures)",
+      String(r.q_int8_speedup_batch1),
+      `${q(1, "node_ms_batch1")} vs ${q(0, "node_ms_batch1")} ms/image; WASM ${q(1, "wasm_ms_batch1")} vs ${q(0, "wasm_ms_batch1")} (${r.q_int8_wasm_speedup_batch1}x)`,
+    ],
+    [
+      "q_int8_speedup_batch64",
+      "int8 reverse.onnx vs fp32, batch 64",
+      String(r.q_int8_speedup_batch64),
+      `${q(1, "node_ms_batch64")} vs ${q(0, "node_ms_batch64")} ms/image; WASM ${q(1, "wasm_ms_batch64")} vs ${q(0, "wasm_ms_batch64")} (${r.q_int8_wasm_speedup_batch64}x)`,
+    ],
+    [
+      "q_int8_fld_ratio",
+      "int8 reverse.onnx's FLD over fp32's (from the release record, not this run: see below)",
+      String(r.q_int8_fld_ratio ?? "n/a"),
+      `${q(1, "fld") ?? "n/a"} vs ${q(0, "fld") ?? "n/a"}`,
+    ],
   ];
+  const qz = c.quantized;
+  const mib = (b: number) => `${round(b / 2 ** 20, 2)} MiB`;
   return [
     `Measured ${report.date} on ${report.machine.cpus} x ${report.machine.cpu} (load average ${report.machine.load_average_1m.start} -> ${report.machine.load_average_1m.end}), model ${report.model.id}@${report.model.version}.`,
     "",
@@ -214,6 +255,17 @@ function markdown(report: Report): string {
       (p) =>
         `| ${p.batch} | ${round(p.g_ms_per_image, 3)} | ${round(p.exact_ms_per_image, 2)} | ${round(p.exact_ms_per_image / p.g_ms_per_image, 1)}x |`,
     ),
+    "",
+    "Quantized `reverse.onnx` (`models/train/quantize.py`: int8 = dynamic int8 MatMuls, 7-bit weights per column; fp16 = fp16 weights cast to float32 at load), ms/image, 1 thread each, the three files taking turns in blocks of runs in a process of their own:",
+    "",
+    "| file | size | node batch 1 | node batch 64 | WASM batch 1 | WASM batch 64 | FLD | class accuracy |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...qz.rows.map(
+      (row) =>
+        `| ${row.name} | ${mib(row.bytes)} | ${row.node_ms_batch1} | ${row.node_ms_batch64} | ${row.wasm_ms_batch1} | ${row.wasm_ms_batch64} | ${row.fld ?? "n/a"} | ${row.class_accuracy ?? "n/a"} |`,
+    ),
+    "",
+    `FLD and class accuracy: ${qz.fld_source}. int8 is **not shipped** as a model option (the bar: at least 1.5x faster than fp32 at batch 1 and at batch 64 on one runtime, FLD within 10%; docs/bench/quantized.md). This run: ${qz.why}.${qz.record_why === null ? "" : ` At release (the record's own timing): ${qz.record_why}.`}`,
     "",
   ].join("\n");
 }
@@ -249,6 +301,7 @@ async function measure() {
   const native1 = await nativeMsPerImage(model, 1);
   const native64 = await nativeMsPerImage(model, 64);
   const wasm = await wasmProfile(entry, model);
+  const quantized = await quantizedInChild(modelDir, manifest);
 
   const backend = await backendBatching(modelDir);
   const on = backend.http.find((r) => r.concurrency === 64 && r.batching === "on");
@@ -291,6 +344,7 @@ async function measure() {
       wasm_inputs_ms: round(wasm.inputs_ms_batch1, 3),
       wasm_png_ms: round(wasm.png_ms, 3),
     },
+    quantized,
   };
   return {
     date: new Date().toISOString(),
@@ -313,6 +367,11 @@ async function measure() {
       p4_batching_gain_c64: backend.batching_speedup.c64,
       p5_cached_vs_bare_hono: hit.ratio,
       p6_wasm_vs_native_batch1: round(wasm.run_ms_per_image_batch1 / native1, 2),
+      q_int8_speedup_batch1: quantized.int8.speedup_batch1,
+      q_int8_speedup_batch64: quantized.int8.speedup_batch64,
+      q_int8_wasm_speedup_batch1: quantized.int8.wasm_speedup_batch1,
+      q_int8_wasm_speedup_batch64: quantized.int8.wasm_speedup_batch64,
+      q_int8_fld_ratio: quantized.int8.fld_ratio,
     },
     figures,
   };

@@ -92,13 +92,17 @@ export interface VariantTiming {
 /**
  * Median ms per image of each file at each batch size, on onnxruntime-node (1 thread, CPU
  * provider, every graph optimisation) and, with `wasm`, onnxruntime-web WASM (1 thread).
- * Within one batch size the files take turns run by run.
+ * Within one batch size and runtime the files take turns in `rounds` blocks of consecutive
+ * runs (the first of each block untimed), so load drift falls on every file alike while each
+ * timed run finds its own weights in cache: taking turns run by run let one file's run evict
+ * another's weights, which at batch 1 slowed the 4.4 MiB float32 file by up to 2x against
+ * the 1.6 MiB int8 one, a cache effect rather than the files' own speed.
  */
 export async function variantTimings(
   files: readonly VariantFile[],
   shape: VariantShape,
   batches: readonly number[],
-  options: { iterations?: (batch: number) => number; wasm?: boolean } = {},
+  options: { iterations?: (batch: number) => number; wasm?: boolean; rounds?: number } = {},
 ): Promise<VariantTiming[]> {
   const iterations = options.iterations ?? ((b: number) => (b === 1 ? 60 : 8));
   const node = await Promise.all(files.map((f) => createCpuSession(f.file, 1)));
@@ -115,17 +119,18 @@ export async function variantTimings(
   const out: VariantTiming[] = files.map((f) => ({ name: f.name, node_ms_per_image: {}, wasm_ms_per_image: {} }));
   for (const batch of batches) {
     const inputs = variantInputs(shape, batch);
-    const runs: { target: Record<string, number>; run: () => Promise<unknown> }[] = [];
+    const runs: { target: Record<string, number>; wasm: boolean; run: () => Promise<unknown> }[] = [];
     files.forEach((_, k) => {
       const s = node[k];
       const timing = out[k];
       if (s === undefined || timing === undefined) return;
-      runs.push({ target: timing.node_ms_per_image, run: () => s.run(nodeFeeds(inputs)) });
+      runs.push({ target: timing.node_ms_per_image, wasm: false, run: () => s.run(nodeFeeds(inputs)) });
       const w = webSessions[k];
       if (web !== undefined && w !== undefined) {
         const n = inputs.dims[0];
         runs.push({
           target: timing.wasm_ms_per_image,
+          wasm: true,
           run: () =>
             web.run(w, {
               z: web.tensor("float32", inputs.z, inputs.dims),
@@ -136,17 +141,23 @@ export async function variantTimings(
       }
     });
     const times = runs.map(() => [] as number[]);
-    for (const r of runs) await r.run(); // warm-up
-    // WASM is several times slower: fewer of its runs keep the bench's length in check.
-    const count = iterations(batch);
-    for (let i = 0; i < count; i++) {
-      for (let k = 0; k < runs.length; k++) {
-        const r = runs[k];
-        const t = times[k];
-        if (r === undefined || t === undefined) continue;
-        const t0 = performance.now();
-        await r.run();
-        t.push((performance.now() - t0) / batch);
+    const rounds = options.rounds ?? 4;
+    const perRound = Math.max(1, Math.round(iterations(batch) / rounds));
+    // Node's runs first, then WASM's: the runtimes never alternate inside a block either.
+    const order = [...runs.keys()].sort((a, b) => (runs[a]?.wasm ? 1 : 0) - (runs[b]?.wasm ? 1 : 0));
+    for (const wasmPhase of [false, true]) {
+      for (let round = 0; round < rounds; round++) {
+        for (const k of order) {
+          const r = runs[k];
+          const t = times[k];
+          if (r === undefined || t === undefined || r.wasm !== wasmPhase) continue;
+          await r.run(); // untimed: brings this file's weights back into cache
+          for (let i = 0; i < perRound; i++) {
+            const t0 = performance.now();
+            await r.run();
+            t.push((performance.now() - t0) / batch);
+          }
+        }
       }
     }
     runs.forEach((r, k) => (r.target[String(batch)] = median(times[k] ?? [])));
