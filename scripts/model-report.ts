@@ -1,6 +1,10 @@
 // Model report: from a trained model's ONNX files, writes the model card's sample grids
 // and measures 1-NFE sampling (reverse.onnx) against F's exact inverse (decode_step.onnx)
-// on onnxruntime-node CPU, at batch 1 and 64. Results go into manifest.metrics.timing.
+// on onnxruntime-node CPU, at batch 1 and 64, and every sampler of the quality-per-cost table
+// (G, Jacobi K = 1, 2, 4, 8 and the default schedule, exact) at batch 1 and the default
+// guidance. Results go into manifest.metrics.timing; with the evaluation's `jacobi` part in
+// the manifest, the card's chart of quality against time per image goes to
+// samplers-quality.svg.
 //
 //   node --import tsx scripts/model-report.ts [models/fmnist-biflow-s]
 
@@ -14,6 +18,9 @@ import { tileRasters } from "../src/images/tile.js";
 import { tensorImageToRaster } from "../src/png/tensor.js";
 import { exactInverse, type Decoding } from "./lib/exact-decode.js";
 import { createCpuSession, float32, int64, maxAbsDiff, outputData } from "./lib/onnx-node.js";
+import { pointLabel, qualityChartSvg } from "./lib/quality-chart.js";
+import { isComplete, qualityFromManifest } from "./lib/sampler-quality.js";
+import { msPerImageBatch1, nodeSamplers, samplerFileName, TABLE_SAMPLERS } from "./lib/samplers-node.js";
 
 interface Manifest {
   id: string;
@@ -116,7 +123,7 @@ await writeFile(
 );
 
 // 3. Time per image, both samplers, batch 1 and 64, same runtime and threads.
-const timing: Record<string, number | string> = {
+const timing: Record<string, unknown> = {
   runtime: `onnxruntime-node ${ort.env.versions.common} CPU EP, ${THREADS} intra-op threads`,
 };
 for (const batch of [1, 64]) {
@@ -133,6 +140,51 @@ for (const batch of [1, 64]) {
 }
 timing["exact_inverse_steps"] = decoding.blocks * (decoding.tokens - 1);
 timing["exact_inverse_round_trip_max_abs_error"] = Number(roundTrip.toExponential(2));
+
+// 4. The samplers of the quality-per-cost table at batch 1, guided as served (issue 16).
+const samplers = await nodeSamplers(modelDir, THREADS);
+const available = TABLE_SAMPLERS.filter((name) => {
+  if (name === "g") return true;
+  if (name === "exact") return samplers.manifest.files.decode_step !== undefined;
+  return samplers.manifest.files.jacobi_step !== undefined && samplers.schedule(name) !== undefined;
+});
+const samplerMs: Record<string, number> = {};
+const blockUpdates: Record<string, number> = {};
+for (const name of available) {
+  const key = samplerFileName(name);
+  samplerMs[key] = Number((await msPerImageBatch1(samplers, name)).toFixed(3));
+  const schedule = samplers.schedule(name);
+  if (schedule !== undefined) blockUpdates[key] = schedule.reduce((a, b) => a + b, 0);
+  console.log(`${name}: ${samplerMs[key]} ms/image at batch 1, w = ${samplers.guidance}`);
+}
+await samplers.release();
+timing["samplers_batch1"] = {
+  guidance: samplers.guidance,
+  default_iterations: samplers.defaultSchedule ?? null,
+  ms_per_image: samplerMs,
+  block_updates: blockUpdates,
+  how: "median of 15 single-image runs after a warm-up, each sampler at the default guidance (scripts/lib/samplers-node.ts)",
+};
+const quality = qualityFromManifest(samplers.manifest);
+if (isComplete(quality) && available.length === TABLE_SAMPLERS.length) {
+  const points = TABLE_SAMPLERS.map((name) => {
+    const q = quality.rows[samplerFileName(name)];
+    return {
+      label: pointLabel(name),
+      msPerImage: samplerMs[samplerFileName(name)] ?? NaN,
+      fld: q?.fld ?? NaN,
+      accuracy: q?.class_accuracy ?? NaN,
+    };
+  });
+  const subtitle =
+    `time: onnxruntime-node ${ort.env.versions.common} CPU, ${THREADS} threads, batch 1, w = ${samplers.guidance}; ` +
+    `quality: ${quality.samples} samples per sampler, test split`;
+  const svg = qualityChartSvg(points, `${samplers.manifest.id}@${samplers.manifest.version}`, subtitle);
+  await writeFile(path.join(modelDir, "samplers-quality.svg"), svg);
+  console.log("wrote samplers-quality.svg");
+} else {
+  console.log("no quality figures for every sampler (evaluate.py --parts jacobi): no samplers-quality.svg");
+}
 
 manifest.metrics = { ...manifest.metrics, timing };
 await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);

@@ -26,6 +26,60 @@ def jacobi_lines(m):
     return lines
 
 
+SAMPLER_ROWS = [("g", "G, 1 pass"), ("jacobi-1", "Jacobi K = 1"), ("jacobi-2", "Jacobi K = 2"),
+                ("jacobi-4", "Jacobi K = 4"), ("jacobi-8", "Jacobi K = 8"),
+                ("jacobi-default", "Jacobi, default schedule"), ("exact", "F exact inverse")]
+
+
+def sampler_lines(m, chart):
+    """The quality-per-cost table (evaluate.py --parts jacobi, timing from model-report.ts)."""
+    met = m.get("metrics", {})
+    jac, speed = met.get("jacobi"), met.get("timing", {}).get("samplers_batch1", {})
+    if not jac:
+        return []
+    ms = speed.get("ms_per_image", {})
+    exact_ms = ms.get("exact")
+    rows = jac.get("by_sampler", {})
+    lines = ["", f"## Samplers: quality per cost (w = {jac.get('guidance')})", "",
+             "G's one pass, F's inverse by Jacobi iteration (`sampler=jacobi`: K parallel updates of "
+             "every flow block, or the default schedule's per-block budget) and F's exact inverse, on "
+             f"the same {jac.get('samples')} noises and classes, scored like the samples above (test "
+             f"split). Time per image at batch 1: {met.get('timing', {}).get('runtime', '')}.", "",
+             "| sampler | block updates | ms/image | vs exact | class accuracy | FLD | diversity | recall |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for key, name in SAMPLER_ROWS:
+        r = rows.get(key)
+        if r is None:
+            continue
+        if key == "jacobi-default":
+            name += f" {r.get('iterations')}"
+        t = ms.get(key)
+        speedup = f"{exact_ms / t:.1f}x" if t and exact_ms else "-"
+        lines.append(f"| {name} | {r.get('block_updates') or '-'} | {fmt(t)} | {speedup} | "
+                     f"{fmt(r.get('class_accuracy'))} | {fmt(r.get('fld'))} | {fmt(r.get('diversity'))} | "
+                     f"{fmt(r.get('recall'))} |")
+    if chart:
+        lines += ["", "![quality against time per image, one point per sampler](samplers-quality.svg)"]
+    return lines
+
+
+def jacobi_target(m):
+    """Issue 16's target for the default schedule, when both tables have it."""
+    met = m.get("metrics", {})
+    rows = met.get("jacobi", {}).get("by_sampler", {})
+    ms = met.get("timing", {}).get("samplers_batch1", {}).get("ms_per_image", {})
+    d, e = rows.get("jacobi-default"), rows.get("exact")
+    if not d or not e or not ms.get("jacobi-default") or not ms.get("exact"):
+        return []
+    speedup = ms["exact"] / ms["jacobi-default"]
+    quality = (d["fld"] <= 1.05 * e["fld"] and d["class_accuracy"] >= e["class_accuracy"] - 0.01
+               and (d.get("diversity") or 0) >= 0.95 * (e.get("diversity") or 0))
+    return [("Jacobi default schedule: exact's quality (FLD within 5%, accuracy within 0.01, "
+             "diversity within 5%) at >= 10x exact's speed, batch 1",
+             f"FLD {fmt(d['fld'])} vs {fmt(e['fld'])}, accuracy {fmt(d['class_accuracy'])} vs "
+             f"{fmt(e['class_accuracy'])}, {speedup:.1f}x", quality and speedup >= 10)]
+
+
 def fmt(v, nd=3):
     return f"{v:.{nd}f}" if isinstance(v, float) else str(v)
 
@@ -70,7 +124,7 @@ def before_after(previous, m):
     return lines
 
 
-def render(m, ablation, previous=None):
+def render(m, ablation, previous=None, sampler_chart=False):
     met = m.get("metrics", {})
     fwd, rev = met.get("forward", {}), met.get("reverse", {})
     exact, timing = met.get("exact_inverse", {}), met.get("timing", {})
@@ -205,6 +259,7 @@ def render(m, ablation, previous=None):
                          f"{timing.get(f'speedup_batch{b}')}x |")
         lines += ["", f"The exact inverse runs {timing.get('exact_inverse_steps')} sequential "
                       "decode steps (blocks x (tokens - 1)) through `decode_step.onnx`."]
+    lines += sampler_lines(m, sampler_chart)
     lines += ["", "## Targets", "", "| target | measured | |", "| --- | --- | --- |"]
     checks = [
         ("reverse.onnx <= 8 MB", f"{rev_mb:.2f} MB", rev_mb <= 8),
@@ -220,7 +275,7 @@ def render(m, ablation, previous=None):
          (rev.get("reconstruction_psnr_db") or 0) >= 20),
         ("1-NFE >= 50x faster than exact decoding at batch 1",
          f"{timing.get('speedup_batch1')}x", (timing.get("speedup_batch1") or 0) >= 50),
-    ]
+    ] + jacobi_target(m)
     for name, value, ok in checks:
         lines.append(f"| {name} | {value} | {target(ok)} |")
     if ablation:
@@ -247,7 +302,8 @@ def main():
         if older:
             previous = json.load(open(os.path.join(releases, older[-1])))
     with open(os.path.join(model_dir, "README.md"), "w") as fh:
-        fh.write(render(m, ablation, previous))
+        chart = os.path.exists(os.path.join(model_dir, "samplers-quality.svg"))
+        fh.write(render(m, ablation, previous, sampler_chart=chart))
     print(f"wrote {os.path.join(model_dir, 'README.md')}")
 
 

@@ -5,7 +5,10 @@
 
 F: test NLL in bits/dim and F as a Bayes classifier. G: reconstruction PSNR of
 G(F(x~)) against the clean x, class accuracy and FLD of class-conditional samples over a
-guidance grid. The exact inverse of F (causal decoding) is scored the same way.
+guidance grid. The exact inverse of F (causal decoding) is scored the same way. The `jacobi`
+part scores the samplers side by side at the default guidance, on the same noise: G, F's
+inverse by Jacobi iteration at K = 1, 2, 4, 8 updates per block and with the manifest's
+default schedule, and the exact inverse (the model card's quality-per-cost table).
 """
 import argparse
 import json
@@ -159,6 +162,52 @@ def sample_exact(f, n, w, seed=100, cache_dir=None):
     return imgs / 127.5 - 1.0, labels, seconds, "pytorch eager"
 
 
+def sample_jacobi(f, n, w, iterations, seed=100):
+    """F's inverse by Jacobi iteration (iterations[k] parallel updates of block k, block 0
+    first) on the same seeded noise and classes as sample_g and sample_exact, quantized to
+    8 bits as served."""
+    torch.manual_seed(seed)
+    cfg = f.cfg
+    labels = class_labels(n, cfg.num_classes)
+    z = torch.randn(n, cfg.channels, cfg.height, cfg.width)
+    t0 = time.time()
+    imgs = torch.cat(batched(lambda a, b: f.jacobi_inverse(z[a:b], labels[a:b], w, iterations).clamp(-1, 1),
+                             n, 500, f"Jacobi {iterations} w={w}"))
+    seconds = (time.time() - t0) / n
+    return ((imgs + 1) * 127.5).round().clamp(0, 255) / 127.5 - 1.0, labels, seconds
+
+
+def evaluate_jacobi(f, g, judge, refs, n_samples, w, ks, default_schedule, cache_dir=None):
+    """The samplers side by side at guidance w on n_samples of the same noise: G, Jacobi with
+    K updates of every block for each K in ks, Jacobi with the default schedule (when the
+    manifest has one) and the exact inverse (its samples shared with the `exact` part's cache).
+    Keys are those of scripts/sampler-report.ts's files: g, jacobi-K, jacobi-default, exact."""
+    blocks = f.cfg.f_blocks
+    rows = {}
+
+    def row(imgs, labels, **extra):
+        scores = score_both(judge, imgs, labels, refs)
+        return {**scores["test"], "validation": scores["val"], **extra}
+
+    imgs, labels = sample_g(g, n_samples, w)
+    rows["g"] = row(imgs, labels, iterations=None, block_updates=None)
+    schedules = [(f"jacobi-{k}", [k] * blocks) for k in ks]
+    if default_schedule:
+        schedules.append(("jacobi-default", list(default_schedule)))
+    for name, schedule in schedules:
+        imgs, labels, seconds = sample_jacobi(f, n_samples, w, schedule)
+        rows[name] = row(imgs, labels, iterations=schedule, block_updates=sum(schedule),
+                         seconds_per_image=round(seconds, 5), decoded_by="pytorch eager")
+    imgs, labels, seconds, runtime = sample_exact(f, n_samples, w, cache_dir=cache_dir)
+    rows["exact"] = row(imgs, labels, iterations=None, block_updates=None,
+                        seconds_per_image=round(seconds, 5), decoded_by=runtime)
+    return {"samples": n_samples, "guidance": w, "split": "test (validation figures under each row)",
+            "default_schedule": default_schedule, "by_sampler": rows,
+            "note": "same noise (torch seed 100) and classes (i mod classes) for every sampler; "
+                    "F's inverses without a denoising step; time per image in the service: "
+                    "metrics.timing.samplers_batch1 (scripts/model-report.ts)"}
+
+
 def evaluate_reverse(f, g, judge, refs, n_samples, guidance_grid, val_images=5000):
     """G's figures on the test split; the default guidance is the validation split's pick
     (lowest FLD against validation images), so the test figures stay a final measurement."""
@@ -215,10 +264,15 @@ def main(argv=None):
     p.add_argument("--run-dir", default=None)
     p.add_argument("--model-dir", required=True, help="model folder whose manifest gets metrics")
     p.add_argument("--parts", nargs="+", default=["forward", "reverse", "exact"],
-                   choices=["forward", "reverse", "exact"],
-                   help="what to evaluate; the exact inverse uses the best w found for G")
+                   choices=["forward", "reverse", "exact", "jacobi"],
+                   help="what to evaluate; the exact inverse and jacobi use the best w found for G")
     p.add_argument("--samples", type=int, default=10000)
     p.add_argument("--exact-samples", type=int, default=10000)
+    p.add_argument("--jacobi-samples", type=int, default=None,
+                   help="samples per sampler for the jacobi part (default: --exact-samples, so the "
+                        "exact row reuses the exact part's decoded samples)")
+    p.add_argument("--jacobi-k", type=int, nargs="+", default=[1, 2, 4, 8],
+                   help="the jacobi part's uniform schedules: K updates of every block")
     p.add_argument("--bayes-limit", type=int, default=10000)
     p.add_argument("--test-images", type=int, default=10000,
                    help="test images for NLL, PSNR and the FLD reference (10,000 = all)")
@@ -247,7 +301,7 @@ def main(argv=None):
     test_x, test_y = data.load("test")
     test_x, test_y = test_x[:args.test_images], test_y[:args.test_images]
     metrics = {}
-    if parts & {"reverse", "exact"}:
+    if parts & {"reverse", "exact", "jacobi"}:
         train_x, train_y = data.load("train")
         judge = classifier.train_or_load(os.path.join(HERE, "checkpoints", "classifier.pt"),
                                          train_x, train_y)
@@ -286,6 +340,22 @@ def main(argv=None):
         exact["by_guidance"] = dict(sorted({**kept, **exact["by_guidance"]}.items(),
                                            key=lambda kv: float(kv[0])))
         metrics["exact_inverse"] = exact
+    if "jacobi" in parts:
+        if "reverse" not in parts:
+            _, g, _, _ = export.load_models(run_dir)
+        w = best_w if best_w is not None else manifest.get("guidance", {}).get("default", 0.0)
+        # The default schedule is F's (models/train/jacobi_schedule.py); export.py keeps it
+        # only for the same F, so a new F is scored without that row until it is chosen.
+        default = manifest.get("jacobi", {}).get("default_iterations")
+        if not default:
+            print("jacobi: the manifest has no jacobi.default_iterations; run "
+                  "models/train/jacobi_schedule.py first for its row", file=sys.stderr)
+        jacobi = evaluate_jacobi(f, g, judge, refs, args.jacobi_samples or args.exact_samples,
+                                 float(w), args.jacobi_k, default,
+                                 cache_dir=os.path.join(run_dir, "samples"))
+        jacobi["forward_step"] = f_step
+        jacobi["metrics_version"] = METRICS_VERSION
+        metrics["jacobi"] = jacobi
     if args.out:
         # Parts evaluated in earlier runs accumulate in this file and reach the manifest.
         metrics = {**old, **metrics}

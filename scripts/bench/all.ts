@@ -1,9 +1,9 @@
 // `npm run bench`: every speed figure of issue 12 measured in one run, side by side, on the
 // trained model in models/ (whatever version is there): writes artifacts/bench.json (the
-// ratios p1..p6, and q_int8_* for the quantized reverse.onnx, beside their raw figures),
-// artifacts/bench.md (the tables) and
-// artifacts/bench-chart.svg (time per image against batch size, G and the exact decoder),
-// and copies the table and chart to docs/bench/ for the README.
+// ratios p1..p7, and q_int8_* for the quantized reverse.onnx, beside their raw figures),
+// artifacts/bench.md (the tables), artifacts/bench-chart.svg (time per image against batch
+// size, G and the exact decoder) and artifacts/quality-chart.svg (each sampler's quality
+// against its time per image, p7), and copies the tables and charts to docs/bench/ for the README.
 //
 // Environment: BENCH_MODEL (default fmnist-biflow-s), BENCH_SECONDS (cached-hit and backend
 // load seconds per round, default 3), BENCH_REPEATS (rounds, default 2).
@@ -32,6 +32,7 @@ import {
   type KernelModel,
 } from "./kernels.js";
 import type { QuantizedFigures, QuantizedRow } from "./quantized.js";
+import { samplerChart, samplerMarkdown, samplerRows } from "./samplers.js";
 import { round } from "./stats.js";
 
 const run = promisify(execFile);
@@ -239,6 +240,12 @@ function markdown(report: Report): string {
       String(r.q_int8_fld_ratio ?? "n/a"),
       `${q(1, "fld") ?? "n/a"} vs ${q(0, "fld") ?? "n/a"}`,
     ],
+    [
+      "p7_jacobi_default_vs_exact_batch1",
+      "Jacobi default schedule vs exact decoder, batch 1 (onnxruntime-node CPU, 1 thread, guidance on)",
+      String(r.p7_jacobi_default_vs_exact_batch1),
+      `${c.p7.rows.find((row) => row.sampler === "jacobi:default")?.ms_per_image} vs ${c.p7.rows.find((row) => row.sampler === "exact")?.ms_per_image} ms/image`,
+    ],
   ];
   const qz = c.quantized;
   const mib = (b: number) => `${round(b / 2 ** 20, 2)} MiB`;
@@ -267,6 +274,8 @@ function markdown(report: Report): string {
     "",
     `FLD and class accuracy: ${qz.fld_source}. int8 is **not shipped** as a model option (the bar: at least 1.5x faster than fp32 at batch 1 and at batch 64 on one runtime, FLD within 10%; docs/bench/quantized.md). This run: ${qz.why}.${qz.record_why === null ? "" : ` At release (the record's own timing): ${qz.record_why}.`}`,
     "",
+    ...samplerMarkdown(report.figures.p7),
+    "",
   ].join("\n");
 }
 
@@ -282,6 +291,8 @@ async function measure() {
   const reverse = await entry.loadFile("reverse");
 
   const curve = await samplerCurve(model, BATCHES);
+  const p7 = await samplerRows(modelDir);
+  const p7ms = (name: string) => p7.rows.find((row) => row.sampler === name)?.ms_per_image ?? NaN;
   const at = (b: number) =>
     curve.find((p) => p.batch === b) ?? { batch: b, g_ms_per_image: NaN, exact_ms_per_image: NaN };
 
@@ -345,6 +356,7 @@ async function measure() {
       wasm_png_ms: round(wasm.png_ms, 3),
     },
     quantized,
+    p7,
   };
   return {
     date: new Date().toISOString(),
@@ -372,6 +384,7 @@ async function measure() {
       q_int8_wasm_speedup_batch1: quantized.int8.wasm_speedup_batch1,
       q_int8_wasm_speedup_batch64: quantized.int8.wasm_speedup_batch64,
       q_int8_fld_ratio: quantized.int8.fld_ratio,
+      p7_jacobi_default_vs_exact_batch1: round(p7ms("exact") / p7ms("jacobi:default"), 1),
     },
     figures,
   };
@@ -387,12 +400,15 @@ async function main(): Promise<void> {
   await writeFile(path.join(ARTIFACTS, "bench.json"), `${JSON.stringify(flat, null, 2)}\n`);
   await writeFile(path.join(ARTIFACTS, "bench.md"), md);
   await writeFile(path.join(ARTIFACTS, "bench-chart.svg"), svg);
+  const quality = samplerChart(report.figures.p7, `${report.model.id}@${report.model.version}`);
+  const charts = ["bench-chart.svg", ...(quality === undefined ? [] : ["quality-chart.svg"])];
+  if (quality !== undefined) await writeFile(path.join(ARTIFACTS, "quality-chart.svg"), quality);
+  else process.stderr.write("bench: no quality figures for every sampler: no quality chart\n");
   const docs = path.join(ROOT, "docs", "bench");
   await mkdir(docs, { recursive: true });
-  await copyFile(path.join(ARTIFACTS, "bench.md"), path.join(docs, "bench.md"));
-  await copyFile(path.join(ARTIFACTS, "bench-chart.svg"), path.join(docs, "bench-chart.svg"));
+  for (const file of ["bench.md", ...charts]) await copyFile(path.join(ARTIFACTS, file), path.join(docs, file));
   process.stdout.write(
-    `${md}\nwritten to artifacts/bench.{json,md} and artifacts/bench-chart.svg (copied to docs/bench/) in ${round((performance.now() - started) / 1000)} s\n`,
+    `${md}\nwritten to artifacts/bench.{json,md} and artifacts/${charts.join(", artifacts/")} (copied to docs/bench/) in ${round((performance.now() - started) / 1000)} s\n`,
   );
 }
 

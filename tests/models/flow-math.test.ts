@@ -1,6 +1,7 @@
 // The training code's math (models/train/tests): inverse after forward, log-determinant
 // against autograd, causality of every flow block, Jacobi updates making one more token
-// exact per step, and G refusing a changed F on resume.
+// exact per step, the Jacobi inverse with tokens - 1 updates per block equal to the exact
+// inverse, and G refusing a changed F on resume.
 
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
@@ -15,8 +16,8 @@ describe("flow math (Python, tiny models)", () => {
     });
     const output = `${run.stdout}${run.stderr}`;
     expect(run.status, output).toBe(0);
-    // unittest prints "Ran N tests": all six must have run, none skipped.
-    expect(output).toMatch(/Ran 6 tests/);
+    // unittest prints "Ran N tests": all seven must have run, none skipped.
+    expect(output).toMatch(/Ran 7 tests/);
     expect(output).not.toMatch(/skipped/);
   });
 });

@@ -111,4 +111,29 @@ describe("training pipeline (tiny config)", () => {
     const expected = [...new Set(["0.0", `${reverse.best_guidance.toFixed(1)}`])].sort();
     expect(Object.keys(exact.by_guidance).sort()).toEqual(expected);
   });
+
+  it("scores the samplers side by side (--parts jacobi); Jacobi with tokens - 1 updates per block is exact decoding", async () => {
+    const out = path.join(dir, "model");
+    const tokens = 49; // 28x28 in 4x4 patches (config tiny)
+    await run(["models/train/evaluate.py", "--config", "tiny", "--run-dir", dir, "--model-dir", out,
+      "--out", path.join(dir, "metrics.json"), "--parts", "jacobi", "--jacobi-samples", "10",
+      "--jacobi-k", "1", String(tokens - 1), "--test-images", "100", "--threads", "1"]);
+    type Row = { class_accuracy: number; fld: number; block_updates: number | null; iterations: number[] | null };
+    const manifest = JSON.parse(await readFile(path.join(out, "manifest.json"), "utf8")) as {
+      guidance: { default: number };
+      metrics: { jacobi: { samples: number; guidance: number; by_sampler: Record<string, Row> } };
+    };
+    const jacobi = manifest.metrics.jacobi;
+    expect(jacobi.samples).toBe(10);
+    expect(jacobi.guidance).toBe(manifest.guidance.default);
+    // No default schedule was chosen for this F (jacobi_schedule.py), so no row for it.
+    expect(Object.keys(jacobi.by_sampler)).toEqual(["g", "jacobi-1", `jacobi-${tokens - 1}`, "exact"]);
+    const full = jacobi.by_sampler[`jacobi-${tokens - 1}`];
+    const exact = jacobi.by_sampler.exact;
+    expect(full?.block_updates).toBe(2 * (tokens - 1));
+    // The same noise decoded exactly: the same 8-bit images (up to rounding at a pixel's edge), so the same scores.
+    expect(full?.class_accuracy).toBe(exact?.class_accuracy);
+    expect(full?.fld).toBeCloseTo(exact?.fld ?? NaN, 0);
+    expect(jacobi.by_sampler["jacobi-1"]?.fld).not.toBeCloseTo(exact?.fld ?? NaN, 0);
+  });
 });

@@ -136,6 +136,26 @@ class ForwardFlow(nn.Module):
             s = block.order(xo)
         return self.image(s)
 
+    @torch.no_grad()
+    def jacobi_inverse(self, z_image, y, guidance, iterations):
+        """Noise -> data by Jacobi (parallel fixed-point) iteration of each block's inverse.
+
+        iterations[k] updates of block k (block 0 first; blocks run last to first), each from
+        the start x = z of that block: the algorithm of jacobi_step.onnx and the service's
+        sampler=jacobi (src/flow/jacobi.ts), so tokens - 1 updates per block is exact.
+        guidance: a float for every image, mixed as in `inverse`.
+        """
+        s = self.tokens(z_image)
+        w = torch.full((z_image.shape[0],), float(guidance), dtype=z_image.dtype, device=z_image.device)
+        for k in reversed(range(len(self.blocks))):
+            block = self.blocks[k]
+            zo = block.order(s)
+            weights = dict(block.named_parameters())
+            x = zo
+            for _ in range(iterations[k]):
+                x = jacobi_block_update(weights, self.cfg, x, zo, y, w)
+            s = block.order(x)
+        return self.image(s)
 
 
 def decode_block_step(p, cfg, token, position, y, caches):

@@ -97,6 +97,20 @@ class FlowMath(unittest.TestCase):
             self.assertLess(float((guess - xo).abs().max()), 1e-7)
             self.assertGreater(float((zo - xo).abs().max()), 1e-2)  # the start was not the answer
 
+    def test_jacobi_inverse_is_the_exact_inverse_with_tokens_minus_one_updates(self):
+        # The independent expectation: F's token-by-token inverse (KV-cached causal decoding).
+        f = random_flow(seed=5)
+        cfg = f.cfg
+        z = torch.randn(3, 1, 8, 8, dtype=torch.float64)
+        y = torch.tensor([2, 7, 10])
+        exact = f.inverse(z, y, guidance=0.5)
+        full = f.jacobi_inverse(z, y, 0.5, [cfg.tokens - 1] * cfg.f_blocks)
+        self.assertLess(float((full - exact).abs().max()), 1e-6)
+        # Fewer updates approximate it, and more updates approximate it better.
+        errs = [float((f.jacobi_inverse(z, y, 0.5, [k] * cfg.f_blocks) - exact).abs().max()) for k in (1, 4)]
+        self.assertGreater(errs[0], errs[1])
+        self.assertGreater(errs[1], 1e-6)
+
     def test_grown_reverse_model_computes_what_it_grew_from(self):
         torch.manual_seed(3)
         small = ReverseModel(config.get("tiny"))
