@@ -7,6 +7,7 @@ import { sampleSeeds } from "../src/noise/gaussian.js";
 import { cryptoRandom, pickSeed } from "../src/samples/params.js";
 import { canonicalSamplePath } from "../src/samples/canonical.js";
 import { createServerSamples, listModels, type ModelInfo } from "./api.js";
+import { BatchTab } from "./batch-tab.js";
 import { BrowserSampler } from "./browser-sampler.js";
 import { EncodeTab } from "./encode-tab.js";
 import { wireTabs } from "./tabs.js";
@@ -175,19 +176,24 @@ async function start(): Promise<void> {
   fillModels(controls, models);
   showSamplerChoice(controls);
   const first = selectedModel(controls, models);
-  if (first !== undefined) encodeTab.setModel(first);
+  if (first !== undefined) {
+    encodeTab.setModel(first);
+    batchTab.setModel(first);
+  }
   controls.seed.value = String(pickSeed(cryptoRandom));
   setBusy(false);
   status.show("ready", `Ready: ${models.length} model(s).`);
 }
 
 const encodeTab = new EncodeTab();
+const batchTab = new BatchTab();
 wireTabs(document);
 controls.model.addEventListener("change", () => {
   const model = selectedModel(controls, models);
   if (model !== undefined) {
     showModel(controls, model);
     encodeTab.setModel(model);
+    batchTab.setModel(model);
   }
 });
 document.getElementById("new-seed")?.addEventListener("click", () => {

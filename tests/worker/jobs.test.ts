@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sampleKey } from "../../src/keys.js";
 import { slugify } from "../../src/models/classes.js";
+import { untar } from "../helpers/untar.js";
 import { call, metric, ORIGIN, postJson, shippedManifest } from "./helpers.js";
 
 const model = shippedManifest();
@@ -61,21 +62,6 @@ async function finished(id: string, limitMs = 50_000): Promise<JobStatus> {
     if (Date.now() > until) throw new Error(`job ${id} still ${status.state} after ${limitMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-/** Members (name, bytes) of a ustar archive. */
-function untar(bytes: Uint8Array): { name: string; data: Uint8Array }[] {
-  const members: { name: string; data: Uint8Array }[] = [];
-  const text = new TextDecoder();
-  for (let at = 0; at + 512 <= bytes.length;) {
-    const header = bytes.subarray(at, at + 512);
-    if (header.every((b) => b === 0)) break;
-    const name = text.decode(header.subarray(0, 100)).replace(/\0.*$/s, "");
-    const size = parseInt(text.decode(header.subarray(124, 136)).replace(/\0.*$/s, "").trim(), 8);
-    members.push({ name, data: bytes.slice(at + 512, at + 512 + size) });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return members;
 }
 
 /** The job's images by the request's rules: class by class, image i with seed seed + i. */
