@@ -21,7 +21,12 @@ export function createCpuSession(file: string, threads = 2): Promise<ort.Inferen
 }
 
 export function tensorFromJson(t: JsonTensor): ort.Tensor {
-  if (t.dtype === "int64") return new ort.Tensor("int64", BigInt64Array.from(t.data, (v) => BigInt(v)), t.shape);
+  if (t.dtype === "int64")
+    return new ort.Tensor(
+      "int64",
+      BigInt64Array.from(t.data, (v) => BigInt(v)),
+      t.shape,
+    );
   return new ort.Tensor("float32", Float32Array.from(t.data), t.shape);
 }
 
@@ -30,7 +35,11 @@ export function float32(data: Float32Array, dims: readonly number[]): ort.Tensor
 }
 
 export function int64(values: readonly number[], dims: readonly number[] = [values.length]): ort.Tensor {
-  return new ort.Tensor("int64", BigInt64Array.from(values, (v) => BigInt(v)), dims);
+  return new ort.Tensor(
+    "int64",
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    dims,
+  );
 }
 
 /** The float32 data of a named output; throws with the names present when it is absent. */

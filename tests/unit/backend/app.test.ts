@@ -215,7 +215,12 @@ describe("backend generate", () => {
   it.each([
     ["an unknown contract version", { contract: 3 }, 400, "invalid_request"],
     ["a sampler under contract 1", { sampler: { kind: "exact" } }, 400, "invalid_request"],
-    ["a sampler the model does not run here", { contract: 2, sampler: { kind: "exact" } }, 422, "sampler_not_available"],
+    [
+      "a sampler the model does not run here",
+      { contract: 2, sampler: { kind: "exact" } },
+      422,
+      "sampler_not_available",
+    ],
     ["a class beyond the model's", { class: 10 }, 400, "invalid_request"],
     ["guidance beyond the model's range", { guidance: 4.5 }, 400, "invalid_request"],
     ["an unknown model", { model: "nope" }, 404, "model_not_found"],

@@ -211,9 +211,7 @@ describe("PoolSampler retries", () => {
     await sampler.checkAll();
     // Whichever is chosen first, exactly one 500 happens before an answer.
     for (let i = 0; i < 4; i++) expect((await sampler.sample(batch([i])))[0]?.seed).toBe(i);
-    expect(registry.render()).toMatch(
-      /biflow_pool_attempts_total\{backend="0",outcome="server_error"\} [1-4]/,
-    );
+    expect(registry.render()).toMatch(/biflow_pool_attempts_total\{backend="0",outcome="server_error"\} [1-4]/);
     expect(b.requests.length).toBe(4);
   });
 
