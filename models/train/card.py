@@ -7,6 +7,7 @@ scripts/model-report.ts fill in; nothing here is typed by hand.
 """
 import json
 import os
+import re
 import sys
 
 
@@ -297,10 +298,15 @@ def main():
     previous = None
     releases = os.path.join(here, "releases")
     if os.path.isdir(releases):
-        older = sorted(f for f in os.listdir(releases)
-                       if f.startswith(m["id"] + "-") and f != f"{m['id']}-{m['version']}.json")
+        # Only `{id}-{version}.json` (not the `.quantized.json` records beside them), the
+        # latest version before this one.
+        pattern = re.compile(re.escape(m["id"]) + r"-(\d+)\.(\d+)\.(\d+)\.json$")
+        current = tuple(int(p) for p in m["version"].split("."))
+        older = sorted((v, f) for f in os.listdir(releases)
+                       if (match := pattern.match(f))
+                       and (v := tuple(int(g) for g in match.groups())) < current)
         if older:
-            previous = json.load(open(os.path.join(releases, older[-1])))
+            previous = json.load(open(os.path.join(releases, older[-1][1])))
     with open(os.path.join(model_dir, "README.md"), "w") as fh:
         chart = os.path.exists(os.path.join(model_dir, "samplers-quality.svg"))
         fh.write(render(m, ablation, previous, sampler_chart=chart))
