@@ -16,6 +16,11 @@ export interface EngineOptions {
   workers: number;
   /** onnxruntime intra-op threads per session. */
   intraOpThreads: number;
+  /**
+   * Nice value added to the inference threads, so under contention the event loop serving
+   * HTTP gets the CPU first (engine/onnx/thread-priority.ts); 0 (the default) keeps them level.
+   */
+  niceness?: number;
   providers: ExecutionProvider[];
   maxBatch: number;
   maxDelayMs: number;
@@ -38,6 +43,7 @@ export class InferenceEngine {
       models: options.models,
       providers: options.providers,
       intraOpThreads: options.intraOpThreads,
+      niceness: options.niceness ?? 0,
       logger: options.logger,
       // A worker that frees up starts the next due batch at once (called only after start).
       onIdle: () => this.batcher.pump(),

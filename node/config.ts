@@ -30,6 +30,8 @@ export interface EngineConfig {
   workers: number;
   /** onnxruntime threads per session (ENGINE_THREADS): 1 leaves a core to HTTP on 2 cores. */
   intraOpThreads: number;
+  /** Nice value added to the inference threads (ENGINE_NICE): under contention HTTP gets the CPU first. */
+  niceness: number;
   /** Most images in one model run (ENGINE_MAX_BATCH). */
   maxBatch: number;
   /** Longest an image waits for others to fill its batch (ENGINE_MAX_DELAY_MS). */
@@ -44,6 +46,7 @@ function readEngineConfig(reader: ConfigReader): EngineConfig {
   return {
     workers: reader.int("ENGINE_WORKERS", 1, 1, 64),
     intraOpThreads: reader.int("ENGINE_THREADS", 1, 1, 256),
+    niceness: reader.int("ENGINE_NICE", 10, 0, 19),
     maxBatch: reader.int("ENGINE_MAX_BATCH", 32, 1, 1024),
     maxDelayMs: reader.int("ENGINE_MAX_DELAY_MS", 2, 0, 10_000),
     // A full request (64 images) must always fit in an empty queue.

@@ -6,6 +6,7 @@ import { systemClock } from "../src/clock.js";
 import { serveHttp } from "../engine/http/serve.js";
 import { ConfigError } from "../src/config.js";
 import { createJsonLogger } from "../src/logger.js";
+import { stdoutLineWriter } from "../engine/log-writer.js";
 import { parseNodeConfig } from "./config.js";
 import { createNodeApp } from "./server.js";
 import { exitOnSignals } from "../engine/http/shutdown.js";
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const logger = createJsonLogger({
     level: config.core.logLevel,
     clock: systemClock,
-    write: (line) => process.stdout.write(`${line}\n`),
+    write: stdoutLineWriter().write,
   });
   const node = await createNodeApp(config, logger);
   const started = performance.now();

@@ -24,6 +24,7 @@ import { FsObjectStore } from "./fs-object-store.js";
 import { createNodeJobs } from "./jobs/host.js";
 import type { JobsHost } from "../src/jobs/host.js";
 import { InferenceEngine } from "../engine/engine.js";
+import { logPriority } from "../engine/onnx/thread-priority.js";
 import { scanModelsDir } from "../engine/models-dir.js";
 import type { WorkerModel } from "../engine/onnx/protocol.js";
 import { EngineDecoder } from "../engine/decoder.js";
@@ -113,6 +114,7 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
   });
   const warmUp = async () => {
     const report = await engine.start();
+    logPriority(logger, config.engine.niceness, report.priority);
     for (const failed of report.failed) logger.error("engine could not load a model", failed);
   };
   return { app, sampler, engine, pool, store, jobs, warmUp };

@@ -4,7 +4,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { requestId } from "hono/request-id";
 import type { SampleCache } from "./cache/sample-cache.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -15,6 +14,7 @@ import { silentLogger, type Logger } from "./logger.js";
 import { REQUEST_ID_MAX_LENGTH } from "./limits.js";
 import { observeRequests } from "./middleware/access-log/index.js";
 import { requireApiKey, requireToken } from "./middleware/api-key/index.js";
+import { requestId } from "./middleware/request-id/index.js";
 import { addressGroup } from "./middleware/client-ip/index.js";
 import { corsPolicy, POST_ENDPOINTS } from "./middleware/cors/index.js";
 import { limitRequests, TokenBucketLimiter, type Limiters } from "./middleware/rate-limit/index.js";

@@ -1,10 +1,13 @@
 // Serves a fetch handler on Node for both entries (router and GPU backend) with the HTTP
-// hygiene a public endpoint needs: header, request and keep-alive timeouts, and an explicit
-// `Connection: close` on any response sent before the request body was fully received.
+// hygiene a public endpoint needs: header, request and keep-alive timeouts, an explicit
+// `Connection: close` on any response sent before the request body was fully received, and
+// operations requests answered ahead of a flood (turns.ts).
 
 import { serve, type Http2Bindings, type HttpBindings, type ServerType } from "@hono/node-server";
+import { createServer, type RequestListener, type ServerOptions } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ConfigReader } from "../../src/config.js";
+import { inTurns, OPERATIONS_PATHS } from "./turns.js";
 
 export interface HttpTimeouts {
   /** Longest wait for a request's headers (HTTP_HEADERS_TIMEOUT_MS). */
@@ -91,9 +94,21 @@ export interface ServeOptions {
   timeouts: HttpTimeouts;
 }
 
+/** Operations requests first; other handlers in slices of this length under load (engine/http/turns.ts). */
+const TURN_SLICE_MS = 5;
+
 export function serveHttp(options: ServeOptions, onListening: (info: AddressInfo) => void): ServerType {
   const server = serve(
-    { fetch: closeIfBodyUnread(options.fetch), port: options.port, hostname: options.host },
+    {
+      fetch: closeIfBodyUnread(options.fetch),
+      port: options.port,
+      hostname: options.host,
+      createServer: ((serverOptions: ServerOptions, listener: RequestListener) =>
+        createServer(
+          serverOptions,
+          inTurns(listener, { sliceMs: TURN_SLICE_MS, urgentPaths: OPERATIONS_PATHS }),
+        )) as typeof createServer,
+    },
     onListening,
   );
   if ("headersTimeout" in server) {

@@ -6,6 +6,7 @@ import type { Decoding, ExactDecoding } from "../../src/flow/step.js";
 import type { ModelManifest } from "../../src/models/manifest.js";
 import type { SamplerSpec } from "../../src/samples/canonical.js";
 import type { ExecutionProvider } from "./providers.js";
+import type { PriorityOutcome } from "./thread-priority.js";
 
 export interface WorkerModel {
   ref: string;
@@ -25,6 +26,8 @@ export interface InitMessage {
   providers: ExecutionProvider[];
   /** ORT intra-op threads per session; 0 lets ORT use every core. */
   intraOpThreads: number;
+  /** Nice value the worker adds to its own thread before creating sessions (thread-priority.ts). */
+  niceness: number;
 }
 
 /** One batch: image i uses seeds[i], classes[i] and guidance[i]. */
@@ -64,6 +67,8 @@ export interface ReadyMessage {
   sessions: SessionReport[];
   /** Models whose session could not be created on any provider. */
   failed: { ref: string; error: string }[];
+  /** The worker thread's nice value after lowering it, or why it stayed as it was. */
+  priority: PriorityOutcome;
 }
 
 export interface ResultMessage {

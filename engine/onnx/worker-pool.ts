@@ -36,6 +36,8 @@ export interface WorkerPoolOptions {
   models: WorkerModel[];
   providers: ExecutionProvider[];
   intraOpThreads: number;
+  /** Nice value added to each worker thread (engine/onnx/thread-priority.ts). */
+  niceness: number;
   logger: Logger;
   spawn?: () => Worker;
   /** Called whenever a worker becomes idle, so queued work can start at once. */
@@ -128,6 +130,7 @@ export class WorkerPool implements BatchRunner {
         models: this.options.models,
         providers: this.options.providers,
         intraOpThreads: this.options.intraOpThreads,
+        niceness: this.options.niceness,
       });
     });
   }

@@ -15,6 +15,7 @@ import { tensorImageToRaster } from "../../src/png/tensor.js";
 import type { FromWorker, InitMessage, RunMessage, SessionReport, ToWorker, WorkerModel } from "./protocol.js";
 import { createSession, floatTensor, int64Tensor, runForFloat, type Feeds, type Session } from "./session.js";
 import { ortStepRunner } from "./step-runner.js";
+import { lowerThisThreadPriority } from "./thread-priority.js";
 
 interface Loaded {
   model: WorkerModel;
@@ -52,6 +53,8 @@ function feeds(
 }
 
 async function init(message: InitMessage): Promise<void> {
+  // Before any session exists, so onnxruntime's own threads inherit the lower priority.
+  const priority = lowerThisThreadPriority(message.niceness);
   const sessions: SessionReport[] = [];
   const failed: { ref: string; error: string }[] = [];
   for (const model of message.models) {
@@ -82,7 +85,7 @@ async function init(message: InitMessage): Promise<void> {
       failed.push({ ref: model.ref, error: err instanceof Error ? err.message : String(err) });
     }
   }
-  send({ type: "ready", sessions, failed });
+  send({ type: "ready", sessions, failed, priority });
 }
 
 /**
@@ -170,6 +173,9 @@ parentPort?.on("message", (message: ToWorker) => {
   work.catch((err: unknown) => {
     const text = err instanceof Error ? err.message : String(err);
     if (message.type === "run") send({ type: "error", id: message.id, message: text });
-    else send({ type: "ready", sessions: [], failed: message.models.map((m) => ({ ref: m.ref, error: text })) });
+    else {
+      const failed = message.models.map((m) => ({ ref: m.ref, error: text }));
+      send({ type: "ready", sessions: [], failed, priority: { unchanged: "worker failed to start" } });
+    }
   });
 });

@@ -35,6 +35,8 @@ export interface BackendConfig {
   workers: number;
   /** ORT intra-op threads per session (INTRA_OP_THREADS); 0: cores / WORKERS. */
   intraOpThreads: number;
+  /** Nice value added to the inference threads (INFERENCE_NICE): health checks and 503s keep their speed. */
+  niceness: number;
   /** MODELS_DIR, relative to the project root (default models/). */
   modelsDir: string;
   /** Where `s3` output goes; absent: only inline output is offered. */
@@ -70,6 +72,7 @@ export function parseBackendConfig(env: EnvRecord): BackendConfig {
     maxQueue: r.int("MAX_QUEUE", 1024, MAX_SEEDS, 1_000_000),
     workers,
     intraOpThreads: threads > 0 ? threads : Math.max(1, Math.floor(availableParallelism() / workers)),
+    niceness: r.int("INFERENCE_NICE", 10, 0, 19),
     modelsDir: path.resolve(PROJECT_ROOT, r.string("MODELS_DIR") ?? "models"),
     s3: readS3(r),
     store: readStoreResilience(r),

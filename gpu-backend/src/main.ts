@@ -10,6 +10,7 @@ import { ConfigError } from "../../src/config.js";
 import { ReplayGuard } from "../../src/contract/replay.js";
 import { importSigningKey } from "../../src/contract/signing.js";
 import { createJsonLogger, type Logger } from "../../src/logger.js";
+import { stdoutLineWriter } from "../../engine/log-writer.js";
 import { resilientStore } from "../../src/storage/resilient.js";
 import { S3ObjectStore } from "../../src/storage/s3.js";
 import { InferenceEngine } from "../../engine/engine.js";
@@ -17,6 +18,7 @@ import { parseBackendConfig, type BackendConfig } from "./config.js";
 import { createBackendApp } from "./http/app.js";
 import { loadServedModels, type ServedModel } from "./models.js";
 import type { ReadyMessage } from "../../engine/onnx/protocol.js";
+import { logPriority } from "../../engine/onnx/thread-priority.js";
 import { workerModel } from "../../engine/onnx/worker-model.js";
 import type { SamplerKind } from "../../src/flow/samplers.js";
 import { BackendTelemetry } from "./telemetry.js";
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
   const logger = createJsonLogger({
     level: config.logLevel,
     clock: systemClock,
-    write: (line) => process.stdout.write(`${line}\n`),
+    write: stdoutLineWriter().write,
   });
   const { models, refused } = await loadServedModels(config.modelsDir, logger);
   logger.info("models verified", {
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
     models: await Promise.all(models.map((m) => workerModel(m.entry))),
     providers: config.providers,
     intraOpThreads: config.intraOpThreads,
+    niceness: config.niceness,
     maxBatch: config.maxBatch,
     maxDelayMs: config.maxDelayMs,
     maxQueue: config.maxQueue,
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
     },
   });
   const report = await engine.start();
+  logPriority(logger, config.niceness, report.priority);
   const { served, providers, samplers } = servedFrom(models, report, config, telemetry, logger);
   const app = createBackendApp({
     models: served,

@@ -50,9 +50,17 @@ export function exactDecoding(manifest: ModelManifest): ExactDecoding | undefine
 }
 
 /** The Jacobi step's description, or undefined when the model has no jacobi_step. */
+/** Parsed once per manifest: image costs ask for it on every sample request. */
+const decodings = new WeakMap<ModelManifest, Decoding | null>();
+
 export function jacobiDecoding(manifest: ModelManifest): Decoding | undefined {
-  const parsed = DecodingSchema.safeParse(manifest.files.jacobi_step?.["decoding"]);
-  return parsed.success ? parsed.data : undefined;
+  let decoding = decodings.get(manifest);
+  if (decoding === undefined) {
+    const parsed = DecodingSchema.safeParse(manifest.files.jacobi_step?.["decoding"]);
+    decoding = parsed.success ? parsed.data : null;
+    decodings.set(manifest, decoding);
+  }
+  return decoding ?? undefined;
 }
 
 export function int64Feed(values: readonly number[], dims: readonly number[] = [values.length]): StepTensor {

@@ -1,7 +1,6 @@
 // What the middleware and handlers of one request tell each other through Hono's context
-// (typed once here; the request id is hono/request-id's): who quotas count against, and where a sample came from.
+// (typed once here): the request id, who quotas count against, and where a sample came from.
 
-import type {} from "hono/request-id";
 import type { SampleSource } from "../samples/service.js";
 
 export interface SampleOutcome {
@@ -12,6 +11,8 @@ export interface SampleOutcome {
 
 declare module "hono" {
   interface ContextVariableMap {
+    /** Set by src/middleware/request-id for every request. */
+    requestId: string;
     /** Rate limits count against this: `key:<digest prefix>` after an API key check passed. */
     clientKey: string | undefined;
     /** Set by the sample handlers, read by the access log. */

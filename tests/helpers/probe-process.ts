@@ -1,12 +1,14 @@
 // A latency probe in its own process (node --import tsx tests/helpers/probe-process.ts BASE
-// HIT_PATH DURATION_MS PID): /health/live and one cache hit, alternately on one keep-alive
-// socket, plus the router's resident memory, so a load generator in the test's process
-// cannot delay the measurement. Prints "probing", then one JSON line of figures at the end.
+// HIT_PATH DURATION_MS PID [START_AT]): from the wall-clock time START_AT (ms since the epoch,
+// shared with the burst process; default now), /health/live and one cache hit, alternately on
+// one keep-alive socket, plus the router's resident memory, so no load generator in the same
+// process can delay the measurement. Prints "probing", then one JSON line of figures at the end.
 
 import { readFile } from "node:fs/promises";
 import { Agent, get } from "node:http";
+import { untilTime } from "./start-at.js";
 
-const [base = "", hitPath = "", durationText = "0", pidText = "0"] = process.argv.slice(2);
+const [base = "", hitPath = "", durationText = "0", pidText = "0", startAtText = "0"] = process.argv.slice(2);
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 function timed(url: string): Promise<{ status: number; ms: number }> {
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
   const hits: { status: number; ms: number }[] = [];
   let rssPeak = 0;
   process.stdout.write("probing\n");
+  await untilTime(Number(startAtText));
   const end = performance.now() + Number(durationText);
   while (performance.now() < end) {
     live.push((await timed(`${base}/health/live`)).ms);

@@ -10,6 +10,11 @@ export interface Running {
   /** The capture groups of the ready line. */
   match: RegExpMatchArray;
   output(): string;
+  /**
+   * The output once `pattern` matches it. Log lines leave a service at the end of an
+   * event-loop turn (engine/log-writer.ts), so the line about a request may follow its response.
+   */
+  outputMatching(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Sends `signal` and resolves with the exit code (null when killed by a signal). */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -39,6 +44,14 @@ export function startProcess(
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };
+  const outputMatching = async (pattern: RegExp, timeoutMs = 5_000): Promise<string> => {
+    const deadline = performance.now() + timeoutMs;
+    while (!pattern.test(output)) {
+      if (performance.now() > deadline) throw new Error(`${options.name} never printed ${String(pattern)}:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return output;
+  };
   return new Promise((resolve, reject) => {
     // A deadline for start-up, not a sleep: it only fires if the ready line never comes.
     const timer = setTimeout(() => {
@@ -54,7 +67,7 @@ export function startProcess(
       if (match) {
         started = true;
         clearTimeout(timer);
-        resolve({ child, match, output: () => output, stop });
+        resolve({ child, match, output: () => output, outputMatching, stop });
       }
     };
     child.stdout?.on("data", onData);

@@ -190,10 +190,11 @@ describe("a router over two backends", () => {
         .split("\n")
         .filter((l) => l.startsWith("{") && l.includes(id))
         .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines(router.output())).toContainEqual(
+    expect(lines(await router.outputMatching(new RegExp(`"request_id":"${id}"`)))).toContainEqual(
       expect.objectContaining({ message: "request", route: "/v1/samples", status: 200, request_id: id }),
     );
     // Exactly one backend ran the batch (the router sends it once when nothing fails).
+    await Promise.any(backends.map((b) => b.outputMatching(new RegExp(`"request_id":"${id}"`))));
     const logged = backends.flatMap((b) => lines(b.output()));
     expect(logged).toEqual([
       expect.objectContaining({

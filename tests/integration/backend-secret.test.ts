@@ -57,7 +57,7 @@ async function post(body: unknown): Promise<{ status: number; headers: Headers; 
 const host = () => new URL(backend.url).host;
 
 describe("a router whose secret the backend rejects", () => {
-  it("logs one clear error line before it listens, naming the backend and BACKEND_SECRET", () => {
+  it("logs one clear error line before it listens, naming the backend and BACKEND_SECRET", async () => {
     const lines = router
       .output()
       .split("\n")
@@ -70,7 +70,7 @@ describe("a router whose secret the backend rejects", () => {
     const order = lines.map((l) => l.message);
     expect(order.indexOf("backend unusable")).toBeLessThan(order.indexOf("listening"));
     // The backend says why it refused, too.
-    expect(backend.output()).toMatch(/"message":"request refused","reason":"mismatch"/);
+    await backend.outputMatching(/"message":"request refused","reason":"mismatch"/);
   });
 
   it("names the cause at /health/ready (still ready: the WASM sampler serves edge models)", async () => {

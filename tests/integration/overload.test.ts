@@ -1,13 +1,13 @@
 // Overload (issue 10): a burst of about 10x the router's compute capacity of uncached
 // samples gets only 200/503/504 (503s with Retry-After), cache hits keep being served,
 // memory stays bounded, and full service is back within seconds; /health/live's p99 under
-// the burst is recorded, measured from a separate process (tests/helpers/probe-process.ts) so
-// the burst's 200 clients in this process cannot delay the probes. The router runs the
-// trained model in models/, as `npm start` does.
+// the burst is recorded. The burst and the probe each run in a process of their own
+// (tests/helpers/burst-process.ts, probe-process.ts) over the same window, so neither delays
+// the other's measurement. The router runs the trained model in models/, as `npm start` does.
 
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { setPriority, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/fixtures.js";
@@ -49,20 +49,60 @@ async function timed(url: string): Promise<{ status: number; ms: number; retryAf
 
 const BURST_MS = 3_000;
 
-/** The probe process: /health/live and a cache hit, alternately, for the burst's duration. */
-async function startProbe(pid: number): Promise<() => Promise<{ live: number[]; hits: Hit[]; rssPeak: number }>> {
-  const probe = await startProcess(
-    process.execPath,
-    ["--import", "tsx", "tests/helpers/probe-process.ts", router.url, sampleUrl(1), String(BURST_MS), String(pid)],
-    { ready: /^probing$/m, name: "probe" },
-  );
-  const exited = new Promise<number | null>((resolve) => probe.child.once("exit", resolve));
-  return async () => {
-    const code = await exited;
-    if (code !== 0) throw new Error(`probe exited with ${String(code)}: ${probe.output()}`);
-    const last = probe.output().trim().split("\n").pop() ?? "";
-    return JSON.parse(last) as { live: number[]; hits: Hit[]; rssPeak: number };
-  };
+const BURST_CLIENTS = 200;
+/**
+ * The burst process's nice value: 0, the router's own priority, by default. Real clients load
+ * a router from other machines; on the 2 cores of CI a load generator at equal priority takes
+ * about half the router's CPU, so this measures the harder case. OVERLOAD_BURST_NICE=10
+ * measures one that takes CPU only when the router leaves it (the README gives both).
+ */
+const BURST_NICE = Number(process.env.OVERLOAD_BURST_NICE ?? 0);
+/** Both helper processes boot within this, then start their clocks at the same instant. */
+const BOOT_MS = 4_000;
+
+/** A helper process (tests/helpers/*-process.ts): started, then its last stdout line as JSON. */
+async function helper<T>(script: string, args: string[], ready: RegExp): Promise<{ pid: number; result: Promise<T> }> {
+  const running = await startProcess(process.execPath, ["--import", "tsx", `tests/helpers/${script}`, ...args], {
+    ready,
+    name: script,
+  });
+  const result = new Promise<number | null>((resolve) => running.child.once("exit", resolve)).then((code) => {
+    if (code !== 0) throw new Error(`${script} exited with ${String(code)}: ${running.output()}`);
+    return JSON.parse(running.output().trim().split("\n").pop() ?? "") as T;
+  });
+  return { pid: running.child.pid ?? 0, result };
+}
+
+interface Probed {
+  live: number[];
+  hits: Hit[];
+  rssPeak: number;
+}
+
+/**
+ * /health/live and a cache hit, alternately, from one process (probe-process.ts), while
+ * BURST_CLIENTS closed-loop clients ask for uncached seeds from another (burst-process.ts),
+ * both over the same BURST_MS window.
+ */
+async function burstWhileProbing(
+  pid: number,
+): Promise<{ answers: { status: number; retryAfter: boolean }[]; probed: Probed }> {
+  const startAt = String(Date.now() + BOOT_MS);
+  const [probe, burst] = await Promise.all([
+    helper<Probed>(
+      "probe-process.ts",
+      [router.url, sampleUrl(1), String(BURST_MS), String(pid), startAt],
+      /^probing$/m,
+    ),
+    helper<{ status: number; retryAfter: boolean }[]>(
+      "burst-process.ts",
+      [router.url, sampleUrl(0).replace("/0.png", "/SEED.png"), String(BURST_CLIENTS), String(BURST_MS), startAt],
+      /^bursting$/m,
+    ),
+  ]);
+  setPriority(burst.pid, BURST_NICE);
+  const [probed, answers] = await Promise.all([probe.result, burst.result]);
+  return { answers, probed };
 }
 
 interface Hit {
@@ -75,30 +115,19 @@ describe("a burst of ~10x capacity", () => {
     const pid = router.child.pid ?? 0;
     expect((await timed(router.url + sampleUrl(1))).status).toBe(200);
     const rssBefore = await rssMiB(pid);
-    const probed = await startProbe(pid);
     // Computes saturated: 200 closed-loop clients asking for distinct uncached seeds for 3 s,
     // past the engine's queue of 64 images and about ten times what it serves at once.
-    const burst: Promise<{ status: number; ms: number; retryAfter: string | null }>[] = [];
-    const end = performance.now() + BURST_MS;
-    let nextSeed = 100_000;
-    await Promise.all(
-      Array.from({ length: 200 }, async () => {
-        while (performance.now() < end) {
-          const one = timed(router.url + sampleUrl(nextSeed++));
-          burst.push(one);
-          await one;
-        }
-      }),
-    );
-    const results = await Promise.all(burst);
-    const { live, hits, rssPeak } = await probed();
+    const {
+      answers: results,
+      probed: { live, hits, rssPeak },
+    } = await burstWhileProbing(pid);
     for (const hit of hits) expect(hit.status).toBe(200);
     const hitMs = hits.map((h) => h.ms);
     const statuses = new Map<number, number>();
     for (const r of results) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     expect([...statuses.keys()].every((s) => s === 200 || s === 503 || s === 504)).toBe(true);
     expect(statuses.get(503) ?? 0).toBeGreaterThan(0);
-    expect(results.filter((r) => r.status === 503).every((r) => r.retryAfter !== null)).toBe(true);
+    expect(results.filter((r) => r.status === 503).every((r) => r.retryAfter)).toBe(true);
     // Full service again: a fresh uncached request succeeds within a few seconds.
     const after = performance.now();
     let recovered: number | undefined;
@@ -107,6 +136,8 @@ describe("a burst of ~10x capacity", () => {
     }
     const figures = {
       requests: results.length,
+      clients: BURST_CLIENTS,
+      burst_process_nice: BURST_NICE,
       statuses: Object.fromEntries(statuses),
       live_p99_ms: Math.round(p(live, 0.99) * 10) / 10,
       live_probes: live.length,
@@ -117,11 +148,11 @@ describe("a burst of ~10x capacity", () => {
     };
     await recordFigures("overload", figures);
     expect(recovered).toBeDefined();
-    // Issue 10 asks for a /health/live p99 under 50 ms here. Not met on 2 shared cores: the
-    // burst keeps the router's one event loop ~98% busy (a CPU profile shows no single
-    // blocking call: store lookups, socket writes, access-log lines, GC), so a probe queues
-    // behind a pass over the 200 connections (~90-100 ms here). Recorded in
-    // artifacts/reliability.json, not asserted: on shared CI cores it varies too much.
+    // Issue 10 asks for a /health/live p99 under 50 ms here: measured 37-42 ms with the burst
+    // at the router's priority, 14-16 ms with it at nice 10 (operations paths skip the queue
+    // of handlers, engine/http/turns.ts; it was 80-130 ms before). Recorded in
+    // artifacts/reliability.json, not asserted: shared CI cores vary too much for a bound that
+    // tight. tests/unit/engine/turns.test.ts pins the mechanism down on its own.
     expect(rssPeak - rssBefore).toBeLessThan(300);
   });
 });

@@ -113,6 +113,12 @@ describe("parseNodeConfig", () => {
     expect(c.core.maxBodyBytes).toBe(16384);
   });
 
+  it("lowers the inference threads' priority by 10 unless ENGINE_NICE says otherwise (0 to 19)", () => {
+    expect(parseNodeConfig({}).engine.niceness).toBe(10);
+    expect(parseNodeConfig({ ENGINE_NICE: "0" }).engine.niceness).toBe(0);
+    expect(() => parseNodeConfig({ ENGINE_NICE: "20" })).toThrow(/ENGINE_NICE must be an integer from 0 to 19/);
+  });
+
   it("reports core and Node problems together", () => {
     expect(() => parseNodeConfig({ PORT: "70000", SAMPLE_TIMEOUT_MS: "1" })).toThrow(
       /SAMPLE_TIMEOUT_MS must be an integer from 100[\s\S]*PORT must be an integer from 0 to 65535/,

@@ -3,6 +3,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
+import { setResponseHeaders } from "../response-headers.js";
 
 /** The endpoints that compute or store on request: POST only, behind API_KEYS when set. */
 export const POST_ENDPOINTS: readonly string[] = [
@@ -31,26 +32,47 @@ const exposeHeaders = [
 ];
 const maxAge = 600;
 
-/** One middleware for /v1/*: the open policy for GET resources, the listed origins for POSTs. */
+interface Policy {
+  /** The Access-Control-Allow-Origin value for a request's Origin, or null for none. */
+  allow(origin: string): string | null;
+  /** The answer depends on the request's Origin: caches must key on it (Vary). */
+  variesByOrigin: boolean;
+  /** hono/cors answers preflights (OPTIONS). */
+  preflight: MiddlewareHandler;
+}
+
+function policy(origin: "*" | readonly string[], allowMethods: string[]): Policy {
+  const allow = origin === "*" ? () => "*" : (given: string) => (origin.includes(given) ? given : null);
+  return {
+    allow,
+    variesByOrigin: origin !== "*",
+    preflight: cors({ origin: origin === "*" ? "*" : allow, allowMethods, allowHeaders, exposeHeaders, maxAge }),
+  };
+}
+
+const EXPOSE_HEADERS = exposeHeaders.join(",");
+
+/**
+ * One middleware for /v1/*: the open policy for GET resources, the listed origins for POSTs.
+ * Preflights go to hono/cors; on other requests the headers are added once the handler
+ * answered (src/middleware/response-headers.ts says why), as hono/cors would add them.
+ */
 export function corsPolicy(origins: readonly string[]): MiddlewareHandler {
-  const open = cors({ origin: "*", allowMethods: ["GET", "HEAD"], allowHeaders, exposeHeaders, maxAge });
-  const listed = cors({
-    origin: origins.includes("*") ? "*" : (origin) => (origins.includes(origin) ? origin : null),
-    allowMethods: ["POST"],
-    allowHeaders,
-    exposeHeaders,
-    maxAge,
-  });
-  const jobs = cors({
-    origin: origins.includes("*") ? "*" : (origin) => (origins.includes(origin) ? origin : null),
-    allowMethods: ["GET", "POST", "DELETE"],
-    allowHeaders,
-    exposeHeaders,
-    maxAge,
-  });
-  return (c, next) => {
+  const listedOrigins = origins.includes("*") ? "*" : origins;
+  const open = policy("*", ["GET", "HEAD"]);
+  const listed = policy(listedOrigins, ["POST"]);
+  const jobs = policy(listedOrigins, ["GET", "POST", "DELETE"]);
+  return async (c, next) => {
     const { path } = c.req;
-    if (path === JOBS_PATH || path.startsWith(`${JOBS_PATH}/`)) return jobs(c, next);
-    return POST_ENDPOINTS.includes(path) ? listed(c, next) : open(c, next);
+    const chosen =
+      path === JOBS_PATH || path.startsWith(`${JOBS_PATH}/`) ? jobs : POST_ENDPOINTS.includes(path) ? listed : open;
+    if (c.req.method === "OPTIONS") return chosen.preflight(c, next);
+    await next();
+    const allowOrigin = chosen.allow(c.req.header("origin") ?? "");
+    setResponseHeaders(c, {
+      ...(allowOrigin === null ? {} : { "access-control-allow-origin": allowOrigin }),
+      "access-control-expose-headers": EXPOSE_HEADERS,
+    });
+    if (chosen.variesByOrigin) setResponseHeaders(c, { vary: "Origin" }, { append: true });
   };
 }

@@ -69,6 +69,21 @@ describe("CORS", () => {
     expect(post.status).toBe(200);
     expect(post.headers.get("access-control-allow-origin")).toBe("https://app.example");
 
+    // Error answers carry the policy and the request id too (they are set after the handler).
+    const missing = await t.app.request("/v1/models/no-such-model", { headers: { origin: "https://blog.example" } });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("access-control-allow-origin")).toBe("*");
+    expect(missing.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const refusedPost = await postJson(
+      t.app,
+      "/v1/samples",
+      { model: "tiny-biflow", n: 0 },
+      { origin: "https://app.example" },
+    );
+    expect(refusedPost.status).toBe(400);
+    expect(refusedPost.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(refusedPost.headers.get("vary")).toBe("Origin");
+
     const closed = await makeTestApp();
     const refused = await preflight(closed.app, "/v1/samples", "https://app.example", "POST");
     expect(refused.headers.get("access-control-allow-origin")).toBeNull();

@@ -33,9 +33,10 @@ describe("parseBackendConfig", () => {
       S3_BUCKET: "b",
       WORKERS: "2",
       INTRA_OP_THREADS: "3",
+      INFERENCE_NICE: "4",
     });
     expect(c.s3).toMatchObject({ endpoint: "http://127.0.0.1:9000", bucket: "b", forcePathStyle: true });
-    expect([c.workers, c.intraOpThreads]).toEqual([2, 3]);
+    expect([c.workers, c.intraOpThreads, c.niceness]).toEqual([2, 3, 4]);
   });
 
   it("names every bad variable, and never echoes the secret", () => {

@@ -1,0 +1,117 @@
+// engine/http/turns.ts on a real HTTP server: while 60 ordinary requests, each holding the
+// event loop for 5 ms, wait to run (300 ms of work), a /health/live sent after them is
+// answered within a few slices, not after the whole queue; without inTurns the same server
+// answers it last. Ordinary requests still run in arrival order.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { afterEach, describe, expect, it } from "vitest";
+import { inTurns } from "../../../engine/http/turns.js";
+import { ROOT } from "../../helpers/fixtures.js";
+
+const BUSY_MS = 5;
+const ORDINARY = 60;
+
+/**
+ * The server runs in a worker thread, so its busy handlers hold its own event loop and not
+ * the test's clients. It answers each request after BUSY_MS of synchronous work (none for
+ * /health/live) and posts the order it ran them in when asked.
+ */
+function serverSource(withTurns: boolean): string {
+  return `
+    const { parentPort } = require("node:worker_threads");
+    const { createServer } = require("node:http");
+    require("tsx/cjs");
+    const { inTurns, OPERATIONS_PATHS } = require(${JSON.stringify(path.join(ROOT, "engine/http/turns.ts"))});
+    const order = [];
+    const listener = (request, response) => {
+      const end = performance.now() + (request.url === "/health/live" ? 0 : ${BUSY_MS});
+      while (performance.now() < end) {}
+      order.push(request.url);
+      response.end("ok");
+    };
+    const server = createServer(${withTurns} ? inTurns(listener, { sliceMs: 5, urgentPaths: OPERATIONS_PATHS }) : listener);
+    server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));
+    parentPort.on("message", () => parentPort.postMessage({ order }));
+  `;
+}
+
+let worker: Worker | undefined;
+afterEach(async () => {
+  await worker?.terminate();
+  worker = undefined;
+});
+
+async function startServer(withTurns: boolean): Promise<{ url: string; order: () => Promise<string[]> }> {
+  const started = new Worker(serverSource(withTurns), { eval: true });
+  worker = started;
+  const { port } = await new Promise<{ port: number }>((resolve, reject) => {
+    started.once("message", resolve);
+    started.once("error", reject);
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    order: async () => {
+      const reply = new Promise<{ order: string[] }>((resolve) => started.once("message", resolve));
+      started.postMessage("order");
+      return (await reply).order;
+    },
+  };
+}
+
+/** Sends the ordinary requests on their own connections, then a liveness probe; its latency. */
+async function probeBehindQueue(url: string): Promise<{ liveMs: number; ordinaryDone: number }> {
+  let ordinaryDone = 0;
+  const ordinary = Array.from({ length: ORDINARY }, (_, i) =>
+    fetch(`${url}/v1/work/${i}`, { headers: { connection: "close" } }).then(async (r) => {
+      await r.text();
+      ordinaryDone += 1;
+    }),
+  );
+  // Let the ordinary requests reach the server first.
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const started = performance.now();
+  const live = await fetch(`${url}/health/live`, { headers: { connection: "close" } });
+  await live.text();
+  const liveMs = performance.now() - started;
+  const doneWhenLiveAnswered = ordinaryDone;
+  await Promise.all(ordinary);
+  return { liveMs, ordinaryDone: doneWhenLiveAnswered };
+}
+
+describe("inTurns", () => {
+  it("answers an operations path ahead of queued handlers, which keep arrival order", async () => {
+    const server = await startServer(true);
+    const { liveMs, ordinaryDone } = await probeBehindQueue(server.url);
+    // 300 ms of queued work; the probe waits for the slice it arrived in and a few more.
+    expect(liveMs).toBeLessThan(150);
+    expect(ordinaryDone).toBeLessThan(ORDINARY / 2);
+    const order = await server.order();
+    expect(order.filter((u) => u.startsWith("/v1/work/"))).toHaveLength(ORDINARY);
+    expect(order.indexOf("/health/live")).toBeLessThan(ORDINARY / 2);
+  });
+
+  it("without it, the same probe waits for the whole queue (the test can tell them apart)", async () => {
+    const server = await startServer(false);
+    const { ordinaryDone } = await probeBehindQueue(server.url);
+    expect(ordinaryDone).toBeGreaterThan(ORDINARY / 2);
+    expect((await server.order()).indexOf("/health/live")).toBeGreaterThan(ORDINARY / 2);
+  });
+
+  it("runs queued handlers oldest first, at least one per slice", async () => {
+    const ran: number[] = [];
+    const listener = inTurns(
+      (request: IncomingMessage) => {
+        ran.push(Number(request.url));
+      },
+      { sliceMs: 0, urgentPaths: [] },
+    );
+    const fake = (n: number) => ({ url: String(n), destroyed: false }) as unknown as IncomingMessage;
+    const response = { destroyed: false } as unknown as ServerResponse;
+    for (let i = 0; i < 5; i++) listener(fake(i), response);
+    expect(ran).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ran).toEqual([0, 1, 2, 3, 4]);
+  });
+});
