@@ -2,8 +2,10 @@
 // contention (a burst of uncached requests on a machine whose cores inference can fill) the
 // scheduler then gives the event loop the CPU first, so liveness, cache and store hits and
 // the 503s of shed work keep their speed while computes slow down; when HTTP is idle,
-// inference still gets every cycle. Measured on 2 shared cores under 200 flooding clients:
-// /health/live p99 about 80 ms at the same priority, 25-45 ms at +10 (docs/operations.md).
+// inference still gets every cycle. Off by default (ENGINE_NICE, INFERENCE_NICE): measured on
+// 2 shared cores under 200 flooding clients with a load generator at equal priority, +10 took
+// /health/live's p99 from 34-39 to 28-34 ms but computed a quarter fewer images, since the
+// generator took that CPU; with cores to spare it costs nothing.
 //
 // Linux keeps a nice value per thread: setpriority(2) on a thread id changes that thread
 // alone, and threads it creates afterwards (onnxruntime's intra-op pool) inherit it. Raising
@@ -27,7 +29,7 @@ function threadId(): number | undefined {
 
 /** Raises the calling thread's nice value by `by` (capped at 19); never fails the caller. */
 export function lowerThisThreadPriority(by: number): PriorityOutcome {
-  if (by <= 0) return { unchanged: "ENGINE_NICE is 0" };
+  if (by <= 0) return { unchanged: "no lower priority asked for" };
   const tid = threadId();
   if (tid === undefined) return { unchanged: "no per-thread priority here (needs Linux /proc/thread-self)" };
   try {
