@@ -177,11 +177,13 @@ def sample_jacobi(f, n, w, iterations, seed=100):
     return ((imgs + 1) * 127.5).round().clamp(0, 255) / 127.5 - 1.0, labels, seconds
 
 
-def evaluate_jacobi(f, g, judge, refs, n_samples, w, ks, default_schedule, cache_dir=None):
+def evaluate_jacobi(f, g, judge, refs, n_samples, w, ks, default_schedule, cache_dir=None, kept=None):
     """The samplers side by side at guidance w on n_samples of the same noise: G, Jacobi with
     K updates of every block for each K in ks, Jacobi with the default schedule (when the
     manifest has one) and the exact inverse (its samples shared with the `exact` part's cache).
-    Keys are those of scripts/sampler-report.ts's files: g, jacobi-K, jacobi-default, exact."""
+    Keys are those of scripts/sampler-report.ts's files: g, jacobi-K, jacobi-default, exact.
+    `kept`: Jacobi rows of an earlier run of the same F, samples, guidance and schedules; they
+    depend on F alone, so only G's row is scored again (a new G costs seconds, not 20 min)."""
     blocks = f.cfg.f_blocks
     rows = {}
 
@@ -195,6 +197,9 @@ def evaluate_jacobi(f, g, judge, refs, n_samples, w, ks, default_schedule, cache
     if default_schedule:
         schedules.append(("jacobi-default", list(default_schedule)))
     for name, schedule in schedules:
+        if kept and kept.get(name, {}).get("iterations") == schedule:
+            rows[name] = kept[name]
+            continue
         imgs, labels, seconds = sample_jacobi(f, n_samples, w, schedule)
         rows[name] = row(imgs, labels, iterations=schedule, block_updates=sum(schedule),
                          seconds_per_image=round(seconds, 5), decoded_by="pytorch eager")
@@ -350,9 +355,13 @@ def main(argv=None):
         if not default:
             print("jacobi: the manifest has no jacobi.default_iterations; run "
                   "models/train/jacobi_schedule.py first for its row", file=sys.stderr)
-        jacobi = evaluate_jacobi(f, g, judge, refs, args.jacobi_samples or args.exact_samples,
-                                 float(w), args.jacobi_k, default,
-                                 cache_dir=os.path.join(run_dir, "samples"))
+        n_jacobi = args.jacobi_samples or args.exact_samples
+        done = old.get("jacobi", {})
+        same_f = (done.get("samples"), done.get("guidance"), done.get("forward_step"),
+                  done.get("metrics_version")) == (n_jacobi, float(w), f_step, METRICS_VERSION)
+        jacobi = evaluate_jacobi(f, g, judge, refs, n_jacobi, float(w), args.jacobi_k, default,
+                                 cache_dir=os.path.join(run_dir, "samples"),
+                                 kept=done.get("by_sampler") if same_f else None)
         jacobi["forward_step"] = f_step
         jacobi["metrics_version"] = METRICS_VERSION
         metrics["jacobi"] = jacobi
