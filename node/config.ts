@@ -46,7 +46,7 @@ function readEngineConfig(reader: ConfigReader): EngineConfig {
   return {
     workers: reader.int("ENGINE_WORKERS", 1, 1, 64),
     intraOpThreads: reader.int("ENGINE_THREADS", 1, 1, 256),
-    niceness: reader.int("ENGINE_NICE", 0, 0, 19),
+    niceness: reader.int("ENGINE_NICE", 10, 0, 19),
     maxBatch: reader.int("ENGINE_MAX_BATCH", 32, 1, 1024),
     maxDelayMs: reader.int("ENGINE_MAX_DELAY_MS", 2, 0, 10_000),
     // A full request (64 images) must always fit in an empty queue.

@@ -72,7 +72,7 @@ export function parseBackendConfig(env: EnvRecord): BackendConfig {
     maxQueue: r.int("MAX_QUEUE", 1024, MAX_SEEDS, 1_000_000),
     workers,
     intraOpThreads: threads > 0 ? threads : Math.max(1, Math.floor(availableParallelism() / workers)),
-    niceness: r.int("INFERENCE_NICE", 0, 0, 19),
+    niceness: r.int("INFERENCE_NICE", 10, 0, 19),
     modelsDir: path.resolve(PROJECT_ROOT, r.string("MODELS_DIR") ?? "models"),
     s3: readS3(r),
     store: readStoreResilience(r),

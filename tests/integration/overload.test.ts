@@ -50,13 +50,6 @@ async function timed(url: string): Promise<{ status: number; ms: number; retryAf
 const BURST_MS = 3_000;
 
 const BURST_CLIENTS = 200;
-/**
- * The burst process's nice value: 0, the router's own priority, by default. Real clients load
- * a router from other machines; on the 2 cores of CI a load generator at equal priority takes
- * about half the router's CPU, so this measures the harder case. OVERLOAD_BURST_NICE=10
- * measures one that takes CPU only when the router leaves it (the README gives both).
- */
-const BURST_NICE = Number(process.env.OVERLOAD_BURST_NICE ?? 0);
 /** Both helper processes boot within this, then start their clocks at the same instant. */
 const BOOT_MS = 4_000;
 
@@ -82,10 +75,12 @@ interface Probed {
 /**
  * /health/live and a cache hit, alternately, from one process (probe-process.ts), while
  * BURST_CLIENTS closed-loop clients ask for uncached seeds from another (burst-process.ts),
- * both over the same BURST_MS window.
+ * both over the same BURST_MS window; the burst runs at nice `burstNice`, from seed `firstSeed` on.
  */
 async function burstWhileProbing(
   pid: number,
+  burstNice: number,
+  firstSeed: number,
 ): Promise<{ answers: { status: number; retryAfter: boolean }[]; probed: Probed }> {
   const startAt = String(Date.now() + BOOT_MS);
   const [probe, burst] = await Promise.all([
@@ -96,11 +91,18 @@ async function burstWhileProbing(
     ),
     helper<{ status: number; retryAfter: boolean }[]>(
       "burst-process.ts",
-      [router.url, sampleUrl(0).replace("/0.png", "/SEED.png"), String(BURST_CLIENTS), String(BURST_MS), startAt],
+      [
+        router.url,
+        sampleUrl(0).replace("/0.png", "/SEED.png"),
+        String(BURST_CLIENTS),
+        String(BURST_MS),
+        startAt,
+        String(firstSeed),
+      ],
       /^bursting$/m,
     ),
   ]);
-  setPriority(burst.pid, BURST_NICE);
+  setPriority(burst.pid, burstNice);
   const [probed, answers] = await Promise.all([probe.result, burst.result]);
   return { answers, probed };
 }
@@ -110,49 +112,63 @@ interface Hit {
   ms: number;
 }
 
+/**
+ * Two bursts, alike but for the load generator's CPU priority. Real clients load a router from
+ * other machines; on the 2 cores of CI a generator at the router's own priority takes about
+ * half its CPU, so the second burst measures that harder, co-located case as well.
+ */
+const BURSTS = [
+  { suite: "overload", generator: "clients that leave the router its CPU (nice 10)", nice: 10, firstSeed: 100_000 },
+  { suite: "overload_colocated", generator: "a load generator at the router's priority", nice: 0, firstSeed: 500_000 },
+] as const;
+
 describe("a burst of ~10x capacity", () => {
-  it("sheds only computes: 200/503/504, cache hits served, service back after", async () => {
-    const pid = router.child.pid ?? 0;
-    expect((await timed(router.url + sampleUrl(1))).status).toBe(200);
-    const rssBefore = await rssMiB(pid);
-    // Computes saturated: 200 closed-loop clients asking for distinct uncached seeds for 3 s,
-    // past the engine's queue of 64 images and about ten times what it serves at once.
-    const {
-      answers: results,
-      probed: { live, hits, rssPeak },
-    } = await burstWhileProbing(pid);
-    for (const hit of hits) expect(hit.status).toBe(200);
-    const hitMs = hits.map((h) => h.ms);
-    const statuses = new Map<number, number>();
-    for (const r of results) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-    expect([...statuses.keys()].every((s) => s === 200 || s === 503 || s === 504)).toBe(true);
-    expect(statuses.get(503) ?? 0).toBeGreaterThan(0);
-    expect(results.filter((r) => r.status === 503).every((r) => r.retryAfter)).toBe(true);
-    // Full service again: a fresh uncached request succeeds within a few seconds.
-    const after = performance.now();
-    let recovered: number | undefined;
-    for (let seed = 900_000; recovered === undefined && performance.now() - after < 5_000; seed++) {
-      if ((await timed(router.url + sampleUrl(seed))).status === 200) recovered = performance.now() - after;
-    }
-    const figures = {
-      requests: results.length,
-      clients: BURST_CLIENTS,
-      burst_process_nice: BURST_NICE,
-      statuses: Object.fromEntries(statuses),
-      live_p99_ms: Math.round(p(live, 0.99) * 10) / 10,
-      live_probes: live.length,
-      cache_hit_p99_ms: Math.round(p(hitMs, 0.99) * 10) / 10,
-      rss_mib_before: rssBefore,
-      rss_mib_peak: rssPeak,
-      recovered_after_ms: recovered === undefined ? null : Math.round(recovered),
-    };
-    await recordFigures("overload", figures);
-    expect(recovered).toBeDefined();
-    // Issue 10 asks for a /health/live p99 under 50 ms here: measured 37-42 ms with the burst
-    // at the router's priority, 14-16 ms with it at nice 10 (operations paths skip the queue
-    // of handlers, engine/http/turns.ts; it was 80-130 ms before). Recorded in
-    // artifacts/reliability.json, not asserted: shared CI cores vary too much for a bound that
-    // tight. tests/unit/engine/turns.test.ts pins the mechanism down on its own.
-    expect(rssPeak - rssBefore).toBeLessThan(300);
-  });
+  it.each(BURSTS)(
+    "from $generator: sheds only computes (200/503/504), cache hits served, service back after",
+    async (burst) => {
+      const pid = router.child.pid ?? 0;
+      expect((await timed(router.url + sampleUrl(1))).status).toBe(200);
+      const rssBefore = await rssMiB(pid);
+      // Computes saturated: 200 closed-loop clients asking for distinct uncached seeds for 3 s,
+      // past the engine's queue of 64 images and about ten times what it serves at once.
+      const {
+        answers: results,
+        probed: { live, hits, rssPeak },
+      } = await burstWhileProbing(pid, burst.nice, burst.firstSeed);
+      for (const hit of hits) expect(hit.status).toBe(200);
+      const hitMs = hits.map((h) => h.ms);
+      const statuses = new Map<number, number>();
+      for (const r of results) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      expect([...statuses.keys()].every((s) => s === 200 || s === 503 || s === 504)).toBe(true);
+      expect(statuses.get(503) ?? 0).toBeGreaterThan(0);
+      expect(results.filter((r) => r.status === 503).every((r) => r.retryAfter)).toBe(true);
+      // Full service again: a fresh uncached request succeeds within a few seconds.
+      const after = performance.now();
+      let recovered: number | undefined;
+      for (let seed = burst.firstSeed + 300_000; recovered === undefined && performance.now() - after < 5_000; seed++) {
+        if ((await timed(router.url + sampleUrl(seed))).status === 200) recovered = performance.now() - after;
+      }
+      const figures = {
+        requests: results.length,
+        clients: BURST_CLIENTS,
+        burst_process_nice: burst.nice,
+        statuses: Object.fromEntries(statuses),
+        live_p99_ms: Math.round(p(live, 0.99) * 10) / 10,
+        live_probes: live.length,
+        cache_hit_p99_ms: Math.round(p(hitMs, 0.99) * 10) / 10,
+        rss_mib_before: rssBefore,
+        rss_mib_peak: rssPeak,
+        recovered_after_ms: recovered === undefined ? null : Math.round(recovered),
+      };
+      await recordFigures(burst.suite, figures);
+      expect(recovered).toBeDefined();
+      // Issue 10 asks for a /health/live p99 under 50 ms here. Measured over repeated runs:
+      // 14-34 ms with the generator at nice 10, 28-68 ms (median 47) with it at the router's
+      // priority; 80-130 ms before operations paths skipped the queue of handlers
+      // (engine/http/turns.ts). Recorded in artifacts/reliability.json, not asserted: shared
+      // CI cores vary too much for a bound that tight; tests/unit/engine/turns.test.ts pins the
+      // mechanism down on its own.
+      expect(rssPeak - rssBefore).toBeLessThan(300);
+    },
+  );
 });

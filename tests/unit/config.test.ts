@@ -113,9 +113,9 @@ describe("parseNodeConfig", () => {
     expect(c.core.maxBodyBytes).toBe(16384);
   });
 
-  it("keeps the inference threads at the event loop's priority unless ENGINE_NICE (0 to 19) lowers them", () => {
-    expect(parseNodeConfig({}).engine.niceness).toBe(0);
-    expect(parseNodeConfig({ ENGINE_NICE: "10" }).engine.niceness).toBe(10);
+  it("lowers the inference threads' priority by 10 unless ENGINE_NICE (0 to 19) says otherwise", () => {
+    expect(parseNodeConfig({}).engine.niceness).toBe(10);
+    expect(parseNodeConfig({ ENGINE_NICE: "0" }).engine.niceness).toBe(0);
     expect(() => parseNodeConfig({ ENGINE_NICE: "20" })).toThrow(/ENGINE_NICE must be an integer from 0 to 19/);
   });
 
