@@ -2,10 +2,11 @@
 // contention (a burst of uncached requests on a machine whose cores inference can fill) the
 // scheduler then gives the event loop the CPU first, so liveness, cache and store hits and
 // the 503s of shed work keep their speed while computes slow down; when HTTP is idle,
-// inference still gets every cycle. Off by default (ENGINE_NICE, INFERENCE_NICE): measured on
-// 2 shared cores under 200 flooding clients with a load generator at equal priority, +10 took
-// /health/live's p99 from 34-39 to 28-34 ms but computed a quarter fewer images, since the
-// generator took that CPU; with cores to spare it costs nothing.
+// inference still gets every cycle. +10 by default (ENGINE_NICE, INFERENCE_NICE; 0 turns it
+// off): measured on 2 cores under 200 flooding clients with the load generator on the same
+// cores at equal priority, /health/live's p99 was 28-33 ms with it and 33-66 ms without, and
+// about a quarter fewer images were computed, since the generator took that CPU; with cores
+// to spare it costs nothing.
 //
 // Linux keeps a nice value per thread: setpriority(2) on a thread id changes that thread
 // alone, and threads it creates afterwards (onnxruntime's intra-op pool) inherit it. Raising
