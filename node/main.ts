@@ -46,7 +46,13 @@ async function main(): Promise<void> {
     });
   }
 
-  const options = { fetch: node.app.fetch, port: config.port, host: config.host, timeouts: config.http };
+  const options = {
+    fetch: node.app.fetch,
+    port: config.port,
+    host: config.host,
+    timeouts: config.http,
+    ...(node.answersFromMemory === undefined ? {} : { answersFromMemory: node.answersFromMemory }),
+  };
   const server = serveHttp(options, (info: AddressInfo) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
     logger.info("listening", { url: `http://${host}:${info.port}`, port: info.port, store: node.store.name });

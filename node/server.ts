@@ -6,6 +6,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import path from "node:path";
 import { createApp } from "../src/app.js";
 import { LruSampleCache } from "../src/cache/lru.js";
+import { inMemorySample } from "../src/samples/memory-hit.js";
 import { noCache } from "../src/cache/sample-cache.js";
 import { systemClock } from "../src/clock.js";
 import type { Logger } from "../src/logger.js";
@@ -45,6 +46,8 @@ export interface NodeApp {
   jobs: JobsHost;
   /** Starts the engine's workers with every edge model (call before listening). */
   warmUp(): Promise<void>;
+  /** Request targets the in-memory cache answers: they skip the server's queue under load. */
+  answersFromMemory: ((target: string) => boolean) | undefined;
 }
 
 export function createStore(config: NodeConfig): ObjectStore {
@@ -76,7 +79,8 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
   });
   const sampler = new EngineSampler({ engine, timeoutMs: config.core.sampleTimeoutMs });
   const store = createStore(config);
-  const cache = config.core.cacheMaxBytes > 0 ? new LruSampleCache(config.core.cacheMaxBytes) : noCache;
+  const lru = config.core.cacheMaxBytes > 0 ? new LruSampleCache(config.core.cacheMaxBytes) : undefined;
+  const cache = lru ?? noCache;
   logger.info("models registered", {
     dir: config.modelsDir,
     models: registry.list().map((m) => m.ref),
@@ -117,5 +121,6 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     logPriority(logger, config.engine.niceness, report.priority);
     for (const failed of report.failed) logger.error("engine could not load a model", failed);
   };
-  return { app, sampler, engine, pool, store, jobs, warmUp };
+  const answersFromMemory = lru === undefined ? undefined : inMemorySample(registry, lru);
+  return { app, sampler, engine, pool, store, jobs, warmUp, answersFromMemory };
 }

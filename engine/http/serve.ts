@@ -89,6 +89,8 @@ export function closeIfBodyUnread(handler: FetchHandler): FetchHandler {
 
 export interface ServeOptions {
   fetch: FetchHandler;
+  /** Request targets answered from memory, which skip the queue under load (engine/http/turns.ts). */
+  answersFromMemory?: (target: string) => boolean;
   port: number;
   host: string;
   timeouts: HttpTimeouts;
@@ -106,7 +108,11 @@ export function serveHttp(options: ServeOptions, onListening: (info: AddressInfo
       createServer: ((serverOptions: ServerOptions, listener: RequestListener) =>
         createServer(
           serverOptions,
-          inTurns(listener, { sliceMs: TURN_SLICE_MS, urgentPaths: OPERATIONS_PATHS }),
+          inTurns(listener, {
+            sliceMs: TURN_SLICE_MS,
+            urgentPaths: OPERATIONS_PATHS,
+            ...(options.answersFromMemory === undefined ? {} : { answersFromMemory: options.answersFromMemory }),
+          }),
         )) as typeof createServer,
     },
     onListening,

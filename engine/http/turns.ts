@@ -4,7 +4,7 @@
 // clients on 2 cores) and a /health/live that arrived during it waited for all of it. Here
 // the handlers of ordinary requests are queued and run in slices of at most `sliceMs`,
 // oldest first, between which the loop reads sockets again; operations paths (liveness,
-// readiness, metrics) run as soon as they are parsed. Every queued request still runs in
+// readiness, metrics) and answers held in memory (cache hits) run as soon as they are parsed. Every queued request still runs in
 // arrival order, so throughput and fairness between connections stay as they were; only
 // the wait of an operations request stops depending on the load.
 //
@@ -20,8 +20,13 @@ type Listener = (request: IncomingMessage, response: ServerResponse) => unknown;
 export interface TurnOptions {
   /** Longest stretch of queued handlers run before the loop reads sockets again. */
   sliceMs: number;
-  /** Requests whose handlers never wait in the queue. */
+  /** Paths whose handlers never wait in the queue. */
   urgentPaths: readonly string[];
+  /**
+   * GET and HEAD request targets (path and query) that may skip the queue as well: answers
+   * the process holds in memory (the router's cached samples, src/samples/memory-hit.ts).
+   */
+  answersFromMemory?: (target: string) => boolean;
 }
 
 /** The request's path without its query (the raw request target). */
@@ -66,8 +71,15 @@ export function inTurns(listener: Listener, options: TurnOptions): Listener {
     setImmediate(runSlice);
   };
 
+  const fromMemory = options.answersFromMemory;
+  const isUrgent = (request: IncomingMessage): boolean =>
+    urgent.has(pathOf(request)) ||
+    (fromMemory !== undefined &&
+      (request.method === "GET" || request.method === "HEAD") &&
+      fromMemory(request.url ?? ""));
+
   return (request, response) => {
-    if (urgent.has(pathOf(request))) return listener(request, response);
+    if (isUrgent(request)) return listener(request, response);
     queue.push(() => {
       // A client that left while its request waited is not worth a handler run.
       if (request.destroyed || response.destroyed) return;

@@ -26,6 +26,11 @@ export class LruSampleCache implements SampleCache {
     return this.entries.size;
   }
 
+  /** Whether the key is held, without touching its recency (a scheduler's question, not a read). */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   get(key: string): Promise<CachedSample | undefined> {
     const entry = this.entries.get(key);
     if (entry === undefined) return Promise.resolve(undefined);

@@ -1,7 +1,8 @@
 // engine/http/turns.ts on a real HTTP server: while 60 ordinary requests, each holding the
 // event loop for 5 ms, wait to run (300 ms of work), a /health/live sent after them is
 // answered within a few slices, not after the whole queue; without inTurns the same server
-// answers it last. Ordinary requests still run in arrival order.
+// answers it last. Ordinary requests still run in arrival order; GET/HEAD requests answered
+// from memory skip the queue too.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
@@ -113,5 +114,25 @@ describe("inTurns", () => {
     expect(ran).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(ran).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("lets GET and HEAD requests answered from memory skip the queue, never other methods", async () => {
+    const ran: string[] = [];
+    const listener = inTurns(
+      (request: IncomingMessage) => {
+        ran.push(`${request.method ?? ""} ${request.url ?? ""}`);
+      },
+      { sliceMs: 5, urgentPaths: [], answersFromMemory: (target) => target === "/cached?x=1" },
+    );
+    const fake = (method: string, url: string) => ({ method, url, destroyed: false }) as unknown as IncomingMessage;
+    const response = { destroyed: false } as unknown as ServerResponse;
+    listener(fake("GET", "/work"), response);
+    listener(fake("POST", "/cached?x=1"), response);
+    listener(fake("GET", "/cached?x=1"), response);
+    listener(fake("HEAD", "/cached?x=1"), response);
+    listener(fake("GET", "/cached"), response);
+    expect(ran).toEqual(["GET /cached?x=1", "HEAD /cached?x=1"]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ran.slice(2)).toEqual(["GET /work", "POST /cached?x=1", "GET /cached"]);
   });
 });
