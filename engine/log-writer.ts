@@ -10,10 +10,11 @@ export interface LineSink {
   write(chunk: string): unknown;
 }
 
+/** Plain functions, not methods: the logger takes `write` on its own. */
 export interface BatchedLineWriter {
-  write(line: string): void;
+  write: (line: string) => void;
   /** Writes everything queued now (exit paths call it; the end of each turn does too). */
-  flush(): void;
+  flush: () => void;
 }
 
 export function batchedLineWriter(sink: LineSink, flushBytes = 64 * 1024): BatchedLineWriter {
