@@ -2,7 +2,7 @@
 // event loop for 5 ms, wait to run (300 ms of work), a /health/live sent after them is
 // answered within a few slices, not after the whole queue; without inTurns the same server
 // answers it last. Ordinary requests still run in arrival order; GET/HEAD requests answered
-// from memory skip the queue too.
+// from memory run ahead of them.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
@@ -116,13 +116,13 @@ describe("inTurns", () => {
     expect(ran).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it("lets GET and HEAD requests answered from memory skip the queue, never other methods", async () => {
+  it("runs GET and HEAD requests answered from memory ahead of queued ones, never other methods", async () => {
     const ran: string[] = [];
     const listener = inTurns(
       (request: IncomingMessage) => {
         ran.push(`${request.method ?? ""} ${request.url ?? ""}`);
       },
-      { sliceMs: 5, urgentPaths: [], answersFromMemory: (target) => target === "/cached?x=1" },
+      { sliceMs: 5, urgentPaths: ["/live"], answersFromMemory: (target) => target === "/cached?x=1" },
     );
     const fake = (method: string, url: string) => ({ method, url, destroyed: false }) as unknown as IncomingMessage;
     const response = { destroyed: false } as unknown as ServerResponse;
@@ -131,8 +131,16 @@ describe("inTurns", () => {
     listener(fake("GET", "/cached?x=1"), response);
     listener(fake("HEAD", "/cached?x=1"), response);
     listener(fake("GET", "/cached"), response);
-    expect(ran).toEqual(["GET /cached?x=1", "HEAD /cached?x=1"]);
+    listener(fake("GET", "/live"), response);
+    expect(ran).toEqual(["GET /live"]);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(ran.slice(2)).toEqual(["GET /work", "POST /cached?x=1", "GET /cached"]);
+    expect(ran).toEqual([
+      "GET /live",
+      "GET /cached?x=1",
+      "HEAD /cached?x=1",
+      "GET /work",
+      "POST /cached?x=1",
+      "GET /cached",
+    ]);
   });
 });
