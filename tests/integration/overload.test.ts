@@ -163,10 +163,10 @@ describe("a burst of ~10x capacity", () => {
       await recordFigures(burst.suite, figures);
       expect(recovered).toBeDefined();
       // Issue 10 asks for a /health/live p99 under 50 ms here, and cache hits at their usual
-      // speed. Measured over repeated runs: live 12-25 ms and hits 15-26 ms with the generator at
-      // nice 10, live 20-28 ms and hits 21-33 ms with it at the router's priority; live was
-      // 80-130 ms and hits up to 134 ms before operations paths and in-memory hits skipped the
-      // queue of handlers (engine/http/turns.ts). Recorded in artifacts/reliability.json, not
+      // speed. Measured over repeated runs: live 11-25 ms and hits 15-26 ms with the generator at
+      // nice 10, live 19-28 ms and hits 21-33 ms with it at the router's priority; live was
+      // 80-130 ms and hits up to 134 ms before operations paths and in-memory hits went ahead of
+      // the queue of handlers (engine/http/turns.ts). Recorded in artifacts/reliability.json, not
       // asserted: shared CI cores vary too much for a bound that tight;
       // tests/unit/engine/turns.test.ts pins the mechanism down on its own.
       expect(rssPeak - rssBefore).toBeLessThan(300);
