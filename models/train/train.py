@@ -20,8 +20,10 @@ import torch.nn.functional as nnf
 from tqdm import tqdm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from biflow import checkpoint, config, data  # noqa: E402
+from biflow import checkpoint, config, data, perceptual  # noqa: E402
+from biflow.adversary import Adversary  # noqa: E402
 from biflow.forward_flow import ForwardFlow  # noqa: E402
+from biflow.layers import unpatchify  # noqa: E402
 from biflow.reverse_model import ReverseModel  # noqa: E402
 from biflow.trajectories import TrajectoryCache  # noqa: E402
 
@@ -83,8 +85,12 @@ def load_forward(cfg, run_dir, device):
     return model, state
 
 
-def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
-    """Shared loop: time/step budget, LR warm-up, EMA, periodic checkpoints, log."""
+def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device, on_save=None):
+    """Shared loop: time/step budget, LR warm-up, EMA, periodic checkpoints, log.
+
+    `{name}.pt` holds the EMA weights and the run's record (what is committed and exported);
+    `{name}.resume.pt` beside it the raw weights and optimizer moments, which only a resume
+    needs (build() restarts from the EMA weights with a fresh optimizer without it)."""
     run_dir = args.run_dir
     ckpt_path = os.path.join(run_dir, f"{name}.pt")
     log = Logger(os.path.join(run_dir, f"{name}.log.jsonl"))
@@ -107,9 +113,13 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
         signal.signal(sig, lambda *_: stop.append(True))
 
     def save():
-        checkpoint.save(ckpt_path, model=model.state_dict(), ema=ema.model.state_dict(),
-                        opt=opt.state_dict(), step=step, images=images, seconds=seconds,
-                        config=cfg.to_dict(), extra=state.get("extra", {}) if state else {})
+        checkpoint.save(checkpoint.resume_path(ckpt_path), model=model.state_dict(),
+                        opt=opt.state_dict(), step=step)
+        checkpoint.save(ckpt_path, ema=ema.model.state_dict(), step=step, images=images,
+                        seconds=seconds, config=cfg.to_dict(),
+                        extra=state.get("extra", {}) if state else {})
+        if on_save:
+            on_save()
 
     run_started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     step0 = step
@@ -130,7 +140,7 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
         lr = learning_rate(step - warmup_from, args.lr, args.warmup, progress)
         for g in opt.param_groups:
             g["lr"] = lr
-        losses = step_fn(xb, yb, idx, epoch)
+        losses = step_fn(xb, yb, idx, epoch, step)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -141,7 +151,8 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
         images += xb.shape[0]
         seconds += time.time() - t0
         for k, v in losses.items():
-            running[k] = 0.98 * running.get(k, float(v)) + 0.02 * float(v)
+            v = float(v)
+            running[k] = 0.98 * running.get(k, v) + 0.02 * v
         bar.update(1)
         if step % 50 == 0:
             bar.set_postfix({k: f"{v:.4f}" for k, v in running.items()})
@@ -165,39 +176,63 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device):
           f"{seconds / 60:.1f} min of training in total", flush=True)
 
 
-def build(model_cls, cfg, state, args, device, label, grow=False):
+def resume_state(state, ckpt_path, device):
+    """Raw weights and optimizer moments for `state`: from `{name}.resume.pt` when it is of
+    the same step, from the checkpoint itself when it predates the split (it held them), else
+    None (a clone that has only the committed EMA weights)."""
+    if state is None:
+        return None
+    if "opt" in state:
+        return {"model": state["model"], "opt": state["opt"]}
+    resume = checkpoint.load(checkpoint.resume_path(ckpt_path), device)
+    if resume is not None and resume.get("step") == state["step"]:
+        return resume
+    return None
+
+
+def build(model_cls, cfg, state, args, device, label, grow=False, resume=None):
     """Model, EMA and optimizer, restored from `state` when resuming (same seed offset).
 
     grow: the checkpoint's G has fewer layers in its first block than `cfg` asks for; its
     weights are loaded into the larger G (new layers start as the identity) and the
     optimizer starts afresh, since its moments are per parameter.
+    resume: raw weights and optimizer moments (resume_state); without them training goes on
+    from the EMA weights with a fresh optimizer, warmed up again from this step.
     """
     torch.manual_seed(args.seed + (state["step"] if state else 0))
     model = model_cls(cfg).to(device)
     ema = checkpoint.EMA(model, args.ema)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4, betas=(0.9, 0.99))
     if state and grow:
-        new = model.grow_from(state["model"])
+        new = model.grow_from(resume["model"] if resume else state["ema"])
         ema.model.grow_from(state["ema"])
         state["extra"]["warmup_from"] = state["step"]
         print(f"growing {label} from step {state['step']}: new layers {new}", flush=True)
-    elif state:
-        model.load_state_dict(state["model"])
+    elif state and resume:
+        model.load_state_dict(resume["model"])
         ema.model.load_state_dict(state["ema"])
-        opt.load_state_dict(state["opt"])
+        opt.load_state_dict(resume["opt"])
         print(f"resuming {label} from step {state['step']}", flush=True)
+    elif state:
+        model.load_state_dict(state["ema"])
+        ema.model.load_state_dict(state["ema"])
+        state["extra"]["warmup_from"] = state["step"]
+        print(f"resuming {label} from step {state['step']}'s EMA weights with a fresh "
+              "optimizer (no resume state of that step beside the checkpoint)", flush=True)
     return model, ema, opt
 
 
 def train_forward(args):
     device = pick_device()
-    state = checkpoint.load(os.path.join(args.run_dir, "forward.pt"), device)
+    ckpt_path = os.path.join(args.run_dir, "forward.pt")
+    state = checkpoint.load(ckpt_path, device)
     cfg = config.from_dict(state["config"]) if state else config.get(args.config, **args.overrides)
-    model, ema, opt = build(ForwardFlow, cfg, state, args, device, "F")
+    model, ema, opt = build(ForwardFlow, cfg, state, args, device, "F",
+                            resume=resume_state(state, ckpt_path, device))
     print(f"F: {sum(p.numel() for p in model.parameters()):,} parameters, device {device}",
           flush=True)
 
-    def step_fn(xb, yb, idx, epoch):
+    def step_fn(xb, yb, idx, epoch, step):
         noisy = xb + cfg.noise_sigma * torch.randn_like(xb)
         yb = drop_labels(yb, cfg.label_drop, cfg.num_classes)
         nll = model.nll_loss(noisy, yb)
@@ -227,7 +262,8 @@ def forward_fingerprint(flow):
 # Settings a resumed G may change, each an explicit decision recorded in its checkpoint:
 # loss weights, and more layers in the first block (`grow_from`). Anything else (widths,
 # block counts, the F it aligns to) would make the checkpoint a different model.
-RESUMABLE_CHANGES = ("g_first_layers", "align_first_weight", "cfg_fraction")
+RESUMABLE_CHANGES = ("g_first_layers", "align_first_weight", "cfg_fraction",
+                     "perceptual_weight", "adv_weight", "adv_d_warmup", "adv_ramp")
 
 
 def reverse_config(state, flow_cfg, overrides):
@@ -264,9 +300,26 @@ def alignment_weights(cfg):
     return [cfg.align_first_weight] + [1.0] * (cfg.f_blocks - 1) + ([1.0] if cfg.use_denoise else [])
 
 
-def reverse_losses(model, flow, cfg, scales, weights, xb, yb, states):
+def tokens_to_images(tokens, cfg):
+    return unpatchify(tokens, cfg.patch, cfg.channels, cfg.height, cfg.width).clamp(-1.0, 1.0)
+
+
+def adaptive_weight(rec_loss, adv_loss, last_layer):
+    """Scale of the adversarial term that gives its gradient at G's last layer the norm of
+    the reconstruction terms' (Esser et al. 2021, VQGAN): the balance then holds whatever
+    the losses' magnitudes, which a fixed weight (a failed trial here) does not."""
+    g_rec = torch.autograd.grad(rec_loss, last_layer, retain_graph=True)[0]
+    g_adv = torch.autograd.grad(adv_loss, last_layer, retain_graph=True)[0]
+    return (g_rec.norm() / (g_adv.norm() + 1e-4)).clamp(max=1e4).detach()
+
+
+def reverse_losses(model, flow, cfg, scales, weights, xb, yb, states, feature_net=None,
+                   adversary=None, y_true=None):
     """G's losses for one minibatch: hidden alignment with F's trajectory `states`, the
-    clean-image reconstruction, and training-time CFG on prior noise."""
+    clean-image reconstruction, training-time CFG on prior noise and, when configured, a
+    perceptual term on the reconstruction (`feature_net`) and an adversarial term on the
+    guided prior samples (`adversary`, whose discriminator takes one step here on the real
+    images xb with their labels `y_true` and on those samples)."""
     b = xb.shape[0]
     nb, null = cfg.f_blocks, cfg.num_classes
     zeros = torch.zeros(b, device=xb.device)
@@ -283,6 +336,10 @@ def reverse_losses(model, flow, cfg, scales, weights, xb, yb, states):
         losses["align"] = sum(w * t for w, t in zip(weights, terms)) / sum(weights)
     final_target = clean if cfg.use_denoise else states[0]
     losses["recon"] = nnf.mse_loss(outs[-1], final_target)
+    if feature_net is not None and cfg.perceptual_weight > 0:
+        # On the final (denoised) output against the clean image, as served (clamped).
+        losses["perceptual"] = cfg.perceptual_weight * perceptual.distance(
+            feature_net, tokens_to_images(outs[-1], cfg), xb)
     # Training-time CFG: G(z|c,w) learns (1+w)G(z|c,0) - wG(z|null,0) on prior noise.
     m = int(b * cfg.cfg_fraction)
     if m > 0 and cfg.guidance_max > 0:
@@ -294,8 +351,21 @@ def reverse_losses(model, flow, cfg, scales, weights, xb, yb, states):
             cond = model.forward_tokens(z, yc, zm)[-1]
             uncond = model.forward_tokens(z, torch.full_like(yc, null), zm)[-1]
             target = (1 + w)[:, None, None] * cond - w[:, None, None] * uncond
-        losses["cfg"] = nnf.mse_loss(model.forward_tokens(z, yc, w)[-1], target)
+        guided = model.forward_tokens(z, yc, w)[-1]
+        losses["cfg"] = nnf.mse_loss(guided, target)
+    logged = {}
+    if adversary is not None and cfg.adv_weight > 0 and m > 0 and cfg.guidance_max > 0:
+        fake = tokens_to_images(guided, cfg)
+        logged["d_loss"] = adversary.train_step(xb, y_true, fake.detach(), yc)
+        ramp = adversary.ramp()
+        if ramp > 0:
+            adv = adversary.generator_loss(fake, yc)
+            rec = losses["recon"] + losses.get("perceptual", 0.0)
+            scale = adaptive_weight(rec, adv, model.heads[-1][1].weight)
+            losses["adv"] = cfg.adv_weight * ramp * scale * adv
+            logged["adv_scale"] = scale
     losses["loss"] = sum(losses.values())
+    losses.update(logged)
     if cfg.use_align:
         losses["align_first"] = terms[0].detach()  # logged: the hardest block's progress
     return losses
@@ -323,7 +393,9 @@ def train_reverse(args):
         state["extra"]["forward_sha256"] = fingerprint
         state["extra"]["forward_step"] = fstate["step"]
     cfg, grow = reverse_config(state, flow.cfg, args.overrides)
-    model, ema, opt = build(ReverseModel, cfg, state, args, device, "G", grow=grow)
+    ckpt_path = os.path.join(args.run_dir, "reverse.pt")
+    model, ema, opt = build(ReverseModel, cfg, state, args, device, "G", grow=grow,
+                            resume=resume_state(state, ckpt_path, device))
     fit_x, fit_y = data.load("fit")
     if state:
         scales = state["extra"]["scales"]
@@ -337,16 +409,26 @@ def train_reverse(args):
                             seed=args.seed, cache_dir=args.trajectory_dir,
                             fingerprint=fingerprint) if args.trajectory_draws else None
     weights = alignment_weights(cfg)
+    feature_net = None
+    if cfg.perceptual_weight > 0:
+        feature_net = perceptual.train_or_load(args.perceptual_net, fit_x, fit_y).to(device)
+    adversary = None
+    if cfg.adv_weight > 0:
+        adversary = Adversary(os.path.join(args.run_dir, "discriminator.pt"), cfg, device,
+                              lr=args.d_lr)
 
-    def step_fn(xb, yb, idx, epoch):
+    def step_fn(xb, yb, idx, epoch, step):
+        y_true = yb
         if cache is not None:
             states, yb = cache.get(idx, epoch)
             states, yb = [s.to(xb.device) for s in states], yb.to(xb.device)
         else:
             states, yb = fresh_trajectory(flow, xb, yb)
-        return reverse_losses(model, flow, cfg, scales, weights, xb, yb, states)
+        return reverse_losses(model, flow, cfg, scales, weights, xb, yb, states,
+                              feature_net=feature_net, adversary=adversary, y_true=y_true)
 
-    train_loop("reverse", args, cfg, model, ema, opt, state, step_fn, device)
+    train_loop("reverse", args, cfg, model, ema, opt, state, step_fn, device,
+               on_save=adversary.save if adversary else None)
 
 
 def parse_overrides(items):
@@ -385,6 +467,9 @@ def main(argv=None):
                         "so later runs against the same F reuse them")
     p.add_argument("--new-forward", action="store_true",
                    help="G: resume against an F other than the one it was trained with")
+    p.add_argument("--perceptual-net", default=os.path.join(HERE, "checkpoints", "perceptual.pt"),
+                   help="G: the perceptual term's feature network (trained on `fit` if absent)")
+    p.add_argument("--d-lr", type=float, default=2e-4, help="G: the discriminator's learning rate")
     p.add_argument("--threads", type=int, default=0,
                    help="torch threads; 1 is faster on a busy machine (threads wait on each other)")
     args = p.parse_args(argv)

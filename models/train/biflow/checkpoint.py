@@ -22,6 +22,12 @@ class EMA:
             e.mul_(d).add_(p.detach(), alpha=1 - d)
 
 
+def resume_path(path):
+    """Where the optimizer state and raw weights of `path` live: beside it, never committed,
+    so the committed checkpoint is the EMA weights alone (a third of the size)."""
+    return path[:-3] + ".resume.pt" if path.endswith(".pt") else path + ".resume"
+
+
 def save(path, **state):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = path + ".tmp"

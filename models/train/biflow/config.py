@@ -33,6 +33,16 @@ class Config:
     use_denoise: bool = True   # extra final block predicting clean x
     guidance_max: float = 3.0
     cfg_fraction: float = 0.5  # extra CFG-distillation examples per batch, as a fraction
+    # Perceptual term on G's final (denoised) output against the clean image: LPIPS-style
+    # distance in a CNN trained on `fit` (perceptual.py); 0 = off (every release to 1.3.0).
+    perceptual_weight: float = 0.0
+    # Adversarial term on G's guided samples from prior noise (discriminator.py): this
+    # factor times the adaptive weight that balances its gradient against the
+    # reconstruction terms' at G's last layer; 0 = off. The discriminator trains alone for
+    # adv_d_warmup steps, then the term ramps in linearly over adv_ramp steps.
+    adv_weight: float = 0.0
+    adv_d_warmup: int = 200
+    adv_ramp: int = 500
 
     @property
     def first_block_layers(self):
