@@ -1,7 +1,8 @@
 // Request signing between router and backends: a signed request verifies; any change to
 // method, path, body, timestamp or nonce, a wrong secret, staleness or a replay fails.
 
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { sha256Hex } from "../../src/bytes.js";
 import { ReplayGuard } from "../../src/contract/replay.js";
 import {
   NONCE_HEADER,
@@ -78,6 +79,66 @@ describe("signRequest / verifyRequest", () => {
     expect(await verifyRequest(key, parts, lookup(v2), NOW)).toEqual({ ok: false, reason: "malformed" });
     const ts = { ...headers, [TIMESTAMP_HEADER]: "1e9" };
     expect(await verifyRequest(key, parts, lookup(ts), NOW)).toEqual({ ok: false, reason: "malformed" });
+  });
+});
+
+// Known answers for the v1 message format in docs/gpu-backend.md, computed outside this
+// code base (and checked against Python's hmac module) with:
+//   printf 'biflow-hmac-v1\nPOST\n/v1/generate\n1800000000\n000102030405060708090a0b0c0d0e0f\n%s' \
+//     "$(printf '%s' '{"a":1}' | openssl dgst -sha256 -r | cut -d' ' -f1)" \
+//     | openssl dgst -sha256 -hmac ssssssssssssssssssssssssssssssssssssssss
+// and the same for GET /v1/handshake with an empty body and nonce ffeeddcc...1100.
+const VECTORS = [
+  {
+    parts,
+    nonce: "000102030405060708090a0b0c0d0e0f",
+    bodySha256: "015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862",
+    mac: "214e6a4055167ccb5f51d8eaeb42c8dc5e81650a3dc467c4232f9e518305ee7f",
+  },
+  {
+    parts: { method: "get", path: "/v1/handshake", body: new Uint8Array(0) },
+    nonce: "ffeeddccbbaa99887766554433221100",
+    bodySha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    mac: "26e4b36b7f6775ad25006c20e34893533250acbeeb2a63f5ff55474a1795912c",
+  },
+] as const;
+
+function hexBytes(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
+}
+
+describe("the v1 message format (known answers made with openssl)", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it.each(VECTORS)("signs $parts.method $parts.path as the documented HMAC", async (v) => {
+    const key = await importSigningKey(SECRET);
+    // The nonce is the only random input: pin it to the vector's.
+    vi.spyOn(crypto, "getRandomValues").mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
+      if (array instanceof Uint8Array) array.set(hexBytes(v.nonce));
+      return array;
+    });
+    expect(await sha256Hex(v.parts.body)).toBe(v.bodySha256);
+    const headers = await signRequest(key, v.parts, NOW + 999);
+    expect(headers).toEqual({
+      [SIGNATURE_HEADER]: `v1=${v.mac}`,
+      [TIMESTAMP_HEADER]: "1800000000",
+      [NONCE_HEADER]: v.nonce,
+    });
+  });
+
+  it.each(VECTORS)("verifies the vector for $parts.method $parts.path, and not one bit off", async (v) => {
+    const key = await importSigningKey(SECRET);
+    const headers = { [SIGNATURE_HEADER]: `v1=${v.mac}`, [TIMESTAMP_HEADER]: "1800000000", [NONCE_HEADER]: v.nonce };
+    expect(await verifyRequest(key, v.parts, lookup(headers), NOW)).toEqual({
+      ok: true,
+      nonce: v.nonce,
+      timestamp: 1_800_000_000,
+    });
+    const flipped = (v.mac.startsWith("0") ? "1" : "0") + v.mac.slice(1);
+    const wrong = { ...headers, [SIGNATURE_HEADER]: `v1=${flipped}` };
+    expect(await verifyRequest(key, v.parts, lookup(wrong), NOW)).toEqual({ ok: false, reason: "mismatch" });
   });
 });
 
