@@ -171,7 +171,8 @@ def train_loop(name, args, cfg, model, ema, opt, state, step_fn, device, on_save
     wall = time.time() - started
     log.log(event="run_end", started=run_started_at, first_step=step0, step=step,
             wall_seconds=round(wall, 1), images_per_second=round(done * args.batch / wall, 1),
-            threads=torch.get_num_threads(), batch=args.batch, base_lr=args.lr, anneal=args.anneal)
+            threads=torch.get_num_threads(), batch=args.batch, base_lr=args.lr, anneal=args.anneal,
+            **{k: round(v, 5) for k, v in running.items()})  # the losses where the run ended
     print(f"{name}: step {step}, {images / x.shape[0]:.2f} epochs, "
           f"{seconds / 60:.1f} min of training in total", flush=True)
 

@@ -2,7 +2,7 @@
 // scratch, export to ONNX with a manifest, and the ONNX files match PyTorch.
 
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -135,5 +135,69 @@ describe("training pipeline (tiny config)", () => {
     expect(full?.class_accuracy).toBe(exact?.class_accuracy);
     expect(full?.fld).toBeCloseTo(exact?.fld ?? NaN, 0);
     expect(jacobi.by_sampler["jacobi-1"]?.fld).not.toBeCloseTo(exact?.fld ?? NaN, 0);
+  });
+});
+
+// The one command for a CUDA machine, run here on the CPU under Debian's torch 1.13: the same
+// script, a few steps on `tiny`, with the perceptual and adversarial terms switched on from
+// the first step so that their code runs too.
+describe("gpu-train.sh (tiny config, CPU)", () => {
+  let out = "";
+  beforeAll(async () => {
+    out = path.join(await mkdtemp(path.join(tmpdir(), "biflow-gpu-train-")), "run");
+  });
+  afterAll(async () => {
+    await rm(path.dirname(out), { recursive: true, force: true });
+  });
+
+  function gpuTrain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn("bash", ["models/train/gpu-train.sh", "3", out, "tiny"], {
+        cwd: ROOT,
+        env: {
+          ...process.env, OPENBLAS_NUM_THREADS: "1", PYTHON, STEPS: "3",
+          G_SET: "perceptual_weight=0.25 adv_weight=0.1 adv_d_warmup=0 adv_ramp=1", ...env,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+      child.once("error", reject);
+      child.once("exit", (code) => resolve({ code, output }));
+    });
+  }
+
+  it("refuses to start without the training data, saying which file is missing", async () => {
+    const { code, output } = await gpuTrain({ FASHION_MNIST_DIR: "/nonexistent" });
+    expect(code).toBe(2);
+    expect(output).toMatch(/\/nonexistent\/train-images-idx3-ubyte\.gz is missing/);
+  });
+
+  it("trains F then G with both new terms and leaves at most 8 files of at most 16 MiB", async () => {
+    const first = await gpuTrain({});
+    expect(first.code, first.output).toBe(0);
+    const files = (await readdir(out)).sort();
+    expect(files).toEqual(["discriminator.pt", "forward.log.jsonl", "forward.pt", "forward.resume.pt",
+      "gpu-train.log", "reverse.log.jsonl", "reverse.pt", "reverse.resume.pt"]);
+    for (const f of files) expect((await stat(path.join(out, f))).size).toBeLessThanOrEqual(16 * 2 ** 20);
+    type End = { event?: string; step: number; perceptual?: number; adv?: number; d_loss?: number };
+    const ends = (await readFile(path.join(out, "reverse.log.jsonl"), "utf8")).trim().split("\n")
+      .map((line) => JSON.parse(line) as End).filter((row) => row.event === "run_end");
+    expect(ends.at(-1)?.step).toBe(3);
+    expect(ends.at(-1)?.perceptual).toBeGreaterThan(0);
+    expect(Number.isFinite(ends.at(-1)?.adv)).toBe(true);
+    expect(ends.at(-1)?.d_loss).toBeGreaterThan(0); // hinge: 0 only for a perfect discriminator
+    // The checkpoints to commit hold the EMA weights alone; the optimiser lives in *.resume.pt.
+    const keys = await run(["-c", `import torch; print(sorted(torch.load(${JSON.stringify(
+      path.join(out, "reverse.pt"))}).keys()))`]);
+    expect(keys.trim()).toBe("['config', 'ema', 'extra', 'images', 'seconds', 'step']");
+
+    // A second call with the same folder continues both runs, the discriminator included.
+    const second = await gpuTrain({});
+    expect(second.code, second.output).toBe(0);
+    expect(second.output).toMatch(/resuming F from step 3/);
+    expect(second.output).toMatch(/discriminator resumed at its step 3/);
+    expect(second.output).toMatch(/reverse: step 6/);
   });
 });
