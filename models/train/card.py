@@ -125,7 +125,32 @@ def before_after(previous, m):
     return lines
 
 
-def render(m, ablation, previous=None, sampler_chart=False):
+def second_judge_lines(m):
+    """The same images scored by both judges (second_judge.py), side by side."""
+    sj = m.get("metrics", {}).get("second_judge")
+    if not sj:
+        return []
+    j = sj["judges"]
+    names = {"real": "real test images", "redraw": "G(F(x~)): G redrawing those images, w = 0",
+             "g": f"G samples, w = {sj['guidance']}", "exact": f"F's exact inverse, w = {sj['guidance']}"}
+    lines = ["", "## Two judges (test split)", "",
+             f"{sj['images_per_row']:,} images per row against {sj['reference']}. First judge: "
+             f"{j['mlp']['architecture']} (accuracy {fmt(j['mlp']['reference_accuracy'])} on the "
+             f"reference images); second: {j['cnn']['architecture']} (accuracy "
+             f"{fmt(j['cnn']['reference_accuracy'])}). G step {sj['g_step']:,}.", "",
+             "| images | accuracy (MLP) | FLD (MLP) | accuracy (CNN) | FLD (CNN) | recall (MLP) | recall (CNN) |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for key, label in names.items():
+        r = sj["rows"].get(key)
+        if r:
+            a, b = r["mlp"], r["cnn"]
+            lines.append(f"| {label} | {fmt(a['class_accuracy'])} | {fmt(a['fld'])} | "
+                         f"{fmt(b['class_accuracy'])} | {fmt(b['fld'])} | {fmt(a.get('recall'))} | "
+                         f"{fmt(b.get('recall'))} |")
+    return lines
+
+
+def render(m, ablation, previous=None, sampler_chart=False, loss_ablation=""):
     met = m.get("metrics", {})
     fwd, rev = met.get("forward", {}), met.get("reverse", {})
     exact, timing = met.get("exact_inverse", {}), met.get("timing", {})
@@ -279,6 +304,9 @@ def render(m, ablation, previous=None, sampler_chart=False):
     ] + jacobi_target(m)
     for name, value, ok in checks:
         lines.append(f"| {name} | {value} | {target(ok)} |")
+    lines += second_judge_lines(m)
+    if loss_ablation:
+        lines += ["", "## G's losses, same budget per arm (validation split)", "", loss_ablation.strip()]
     if ablation:
         lines += ["", "## Ablation (short runs, same budget per row)", "", ablation.strip()]
     lines += ["", "## Intended use and limits", "",
@@ -294,6 +322,8 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     abl_path = os.path.join(here, "ablation.md")
     ablation = open(abl_path).read() if os.path.exists(abl_path) else ""
+    loss_path = os.path.join(here, "ablation-losses.md")
+    loss_ablation = open(loss_path).read() if os.path.exists(loss_path) else ""
     # The previous release re-evaluated by today's evaluate.py (models/train/releases/).
     previous = None
     releases = os.path.join(here, "releases")
@@ -309,7 +339,7 @@ def main():
             previous = json.load(open(os.path.join(releases, older[-1][1])))
     with open(os.path.join(model_dir, "README.md"), "w") as fh:
         chart = os.path.exists(os.path.join(model_dir, "samplers-quality.svg"))
-        fh.write(render(m, ablation, previous, sampler_chart=chart))
+        fh.write(render(m, ablation, previous, sampler_chart=chart, loss_ablation=loss_ablation))
     print(f"wrote {os.path.join(model_dir, 'README.md')}")
 
 
