@@ -27,6 +27,9 @@ $P models/train/export.py --config "$CONFIG" --out "$DIR" --id "$ID" --version "
 # row reuses the exact part's samples); EVAL_ARGS="--jacobi-samples 2000" makes it smaller.
 $P models/train/evaluate.py --config "$CONFIG" --model-dir "$DIR" --out "$RUN/metrics.json" \
   --parts ${EVAL_PARTS:-forward reverse exact} ${EVAL_ARGS:-}
+# Every headline figure by a second judge of another architecture (a CNN trained on fit) too.
+$P models/train/second_judge.py --config "$CONFIG" --model-dir "$DIR" --out "$RUN/metrics.json" \
+  --samples "${SECOND_JUDGE_SAMPLES:-2000}"
 node --import tsx scripts/model-report.ts "$DIR"
 # Quantized builds of reverse.onnx (quantize.py) against float32: speed, closeness and FLD
 # into models/train/releases/$ID-$VERSION.quantized.json, which `npm run bench` reads. Whether
