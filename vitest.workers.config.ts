@@ -56,7 +56,9 @@ export default defineProject(async () => {
     ],
     test: {
       name: "worker",
-      include: ["tests/worker/**/*.test.ts"],
+      // `npm run bench:worker` (WORKER_BENCH=1) runs the in-Worker timing instead: a figure,
+      // not a test, so no run of `npm test` depends on how busy the machine is.
+      include: process.env.WORKER_BENCH === "1" ? ["tests/worker/timing.bench.ts"] : ["tests/worker/**/*.test.ts"],
       setupFiles: ["tests/worker/setup-models.ts"],
       // Real GPU backends, s3rver, a Node router and a control server on loopback (in Node).
       globalSetup: ["tests/worker-setup/pool-processes.ts"],

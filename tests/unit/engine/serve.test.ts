@@ -92,6 +92,8 @@ describe("serveHttp", () => {
     const refused = await rawPost(agent, "/v1/samples", Buffer.alloc(65_536, 0x20), 1_048_576, new Set());
     expect(refused.status).toBe(413);
     expect(refused.connection).toBe("close");
+    // A deadline plus slack, not a speed figure: the linger bound is 1 s (LINGER_MAX_MS in
+    // engine/http/serve.ts); without it the client would wait for the 9 s request timeout.
     expect(performance.now() - started).toBeLessThan(5_000);
     agent.destroy();
   });

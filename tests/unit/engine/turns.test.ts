@@ -1,7 +1,7 @@
 // engine/http/turns.ts on a real HTTP server: while 60 ordinary requests, each holding the
 // event loop for 5 ms, wait to run (300 ms of work), a /health/live sent after them is
 // answered within a few slices, not after the whole queue; without inTurns the same server
-// answers it last. Ordinary requests still run in arrival order; GET/HEAD requests answered
+// answers it last (the control each timing is compared with: no absolute bound in ms). Ordinary requests still run in arrival order; GET/HEAD requests answered
 // from memory run ahead of them.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -85,19 +85,20 @@ describe("inTurns", () => {
   it("answers an operations path ahead of queued handlers, which keep arrival order", async () => {
     const server = await startServer(true);
     const { liveMs, ordinaryDone } = await probeBehindQueue(server.url);
-    // 300 ms of queued work; the probe waits for the slice it arrived in and a few more.
-    expect(liveMs).toBeLessThan(150);
     expect(ordinaryDone).toBeLessThan(ORDINARY / 2);
     const order = await server.order();
     expect(order.filter((u) => u.startsWith("/v1/work/"))).toHaveLength(ORDINARY);
     expect(order.indexOf("/health/live")).toBeLessThan(ORDINARY / 2);
-  });
 
-  it("without it, the same probe waits for the whole queue (the test can tell them apart)", async () => {
-    const server = await startServer(false);
-    const { ordinaryDone } = await probeBehindQueue(server.url);
-    expect(ordinaryDone).toBeGreaterThan(ORDINARY / 2);
-    expect((await server.order()).indexOf("/health/live")).toBeGreaterThan(ORDINARY / 2);
+    // The control, measured here on the same machine: the same server without inTurns,
+    // where the probe waits behind the whole 300 ms queue. With inTurns it waits for the
+    // slice it arrived in and a few more, so well under half of that whatever the load.
+    await worker?.terminate();
+    const control = await startServer(false);
+    const without = await probeBehindQueue(control.url);
+    expect(without.ordinaryDone).toBeGreaterThan(ORDINARY / 2);
+    expect((await control.order()).indexOf("/health/live")).toBeGreaterThan(ORDINARY / 2);
+    expect(liveMs).toBeLessThan(without.liveMs / 2);
   });
 
   it("runs queued handlers oldest first, at least one per slice", async () => {

@@ -1,6 +1,8 @@
-// Measures sampling inside workerd and prints it (figures for docs/worker.md): wall time of a
-// computed GET (sampler + PNG + R2 put), and the sampler's own time per image from
-// /metrics. Local workerd's clock runs during compute; production Workers' does not.
+// `npm run bench:worker`: measures sampling inside workerd and prints it (figures for
+// docs/worker.md): wall time of a computed GET (sampler + PNG + R2 put), and the sampler's
+// own time per image from /metrics. Local workerd's clock runs during compute; production
+// Workers' does not. Not part of `npm test` (vitest.workers.config.ts includes it only with
+// WORKER_BENCH=1): it asserts nothing about time, only that each request was computed.
 
 import { describe, expect, it } from "vitest";
 import { bundledManifests, call, metric, postJson } from "./helpers.js";
