@@ -16,8 +16,8 @@ const CLASSES_AT_ONCE = 2;
 
 export interface Composite {
   png: Uint8Array;
-  /** The sampler or decoder that computed it ("none" when every part came from storage). */
-  sampler: string;
+  /** The sampler or decoder that computed it (null when every part came from storage). */
+  sampler: string | null;
 }
 
 export interface StripRequest {
@@ -53,7 +53,7 @@ export async function classSamples(
   seed: number,
   guidance: number,
   requestId?: string,
-): Promise<{ rasters: Raster[]; sampler: string }> {
+): Promise<{ rasters: Raster[]; sampler: string | null }> {
   const { manifest } = model;
   const resolveOne = async (classIndex: number) => {
     const [sample] = await services.samples.resolve({
@@ -75,7 +75,7 @@ export async function classSamples(
   }
   const maxPixels = manifest.image.width * manifest.image.height;
   const rasters = await Promise.all(resolved.map((s) => decodePng(s.bytes, { maxPixels })));
-  return { rasters, sampler: resolved.find((s) => s.sampler !== null)?.sampler ?? "none" };
+  return { rasters, sampler: resolved.find((s) => s.sampler !== null)?.sampler ?? null };
 }
 
 export async function classGrid(

@@ -15,8 +15,8 @@ export interface CompositeJob {
   /** Images the computation costs (charged to the quota before computing). */
   images: number;
   admit?: Admit;
-  /** The PNG, and the sampler that computed it. */
-  compute: () => Promise<{ png: Uint8Array; sampler: string }>;
+  /** The PNG, and the sampler that computed it (null when every part came from storage). */
+  compute: () => Promise<{ png: Uint8Array; sampler: string | null }>;
 }
 
 /** One coalescer per app (its services), so identical composites in flight compute once. */

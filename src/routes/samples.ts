@@ -200,8 +200,9 @@ function pngHeaders(
     etag: sample.etag,
     "x-sample-source": sample.source,
     "x-sample-key": sample.key,
-    // Which sampler computed it ("wasm", "gpu-pool"); "none" for cache and store hits.
-    "x-sampler": sample.sampler ?? "none",
+    // Which sampler computed it ("engine", "wasm", "gpu-pool"). A cache or store hit has none
+    // and sends no X-Sampler, as its JSON says `"sampler": null` and its access-log line `null`.
+    ...(sample.sampler === null ? {} : { "x-sampler": sample.sampler }),
   };
 }
 

@@ -153,8 +153,29 @@ describe("GET /v1/samples/{model}@{version}/{class}/{seed}.png", () => {
     expect(Array.from(png.pixels)).toEqual([42, 1]); // the fake sampler's seed and class
     const again = await t.app.request(url);
     expect(again.headers.get("x-sample-source")).toBe("cache");
-    expect(again.headers.get("x-sampler")).toBe("none");
     expect(again.headers.get("etag")).toBe(res.headers.get("etag"));
+  });
+
+  it("sends X-Sampler only when a sampler computed the image, as POST says sampler: null for hits", async () => {
+    const [computed] = (await post({ model: "tiny-biflow", n: 1, class: "trouser", seed: 42, guidance: 0.5 })).samples;
+    expect(computed?.sampler).toBe(t.sampler.name);
+    // Cache hit: the JSON's sampler is null, and the PNG's header is absent (not "none").
+    const [fromCache] = (await post({ model: "tiny-biflow", n: 1, class: "trouser", seed: 42, guidance: 0.5 })).samples;
+    expect([fromCache?.source, fromCache?.sampler]).toEqual(["cache", null]);
+    const cached = await t.app.request(url);
+    expect(cached.headers.get("x-sample-source")).toBe("cache");
+    expect(cached.headers.get("x-sampler")).toBe(fromCache?.sampler);
+    expect(cached.headers.has("x-sampler")).toBe(false);
+    // Store hit, through a fresh app with a cold cache over the same store: the same.
+    const cold = await makeTestApp({ store: t.store });
+    const stored = await cold.app.request(url);
+    expect(stored.headers.get("x-sample-source")).toBe("store");
+    expect(stored.headers.has("x-sampler")).toBe(false);
+    // A class grid tiled from stored samples only: no sampler ran, so no X-Sampler either.
+    for (let k = 0; k < 10; k++) await post({ model: "tiny-biflow", n: 1, class: k, seed: 42, guidance: 0.5 });
+    const grid = await t.app.request("/v1/grids/tiny-biflow@0.0.1-fixture/42.png?guidance=0.50");
+    expect([grid.status, grid.headers.get("x-sample-source")]).toEqual([200, "computed"]);
+    expect(grid.headers.has("x-sampler")).toBe(false);
   });
 
   it("redirects every other spelling of the sample to its canonical URL, briefly cacheable", async () => {
