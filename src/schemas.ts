@@ -4,25 +4,9 @@
 
 import { z } from "@hono/zod-openapi";
 import { MAX_SAMPLES, UINT32_MAX } from "./limits.js";
+import { rule } from "./schema-rules.js";
 
 export { MAX_SAMPLES, UINT32_MAX };
-
-/** Shows what the client sent, briefly, inside an error message. */
-function shown(input: unknown): string {
-  if (input === undefined) return "nothing";
-  const text = JSON.stringify(input);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
-
-/** An error function for every check of one parameter: "<param> must be <bounds>; got x". */
-function rule(param: string, bounds: string) {
-  return {
-    error: (issue: { input?: unknown }) =>
-      issue.input === undefined
-        ? `${param} is required: ${bounds}`
-        : `${param} must be ${bounds}; got ${shown(issue.input)}`,
-  };
-}
 
 const nRule = rule("n", `an integer from 1 to ${MAX_SAMPLES}`);
 const seedRule = rule("seed", `an integer from 0 to ${UINT32_MAX} (uint32)`);

@@ -3,13 +3,7 @@
 
 import { z } from "@hono/zod-openapi";
 import { UINT32_MAX } from "../limits.js";
-
-function rule(param: string, bounds: string) {
-  return {
-    error: (issue: { input?: unknown }) =>
-      issue.input === undefined ? `${param} is required: ${bounds}` : `${param} must be ${bounds}`,
-  };
-}
+import { rule } from "../schema-rules.js";
 
 const uint32 = (param: string) => {
   const r = rule(param, `an integer from 0 to ${UINT32_MAX} (uint32)`);

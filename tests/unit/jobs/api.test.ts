@@ -51,6 +51,23 @@ describe("POST /v1/jobs validation", () => {
     expect((await json<{ error: { param: string } }>(res)).error.param).toBe(param);
   });
 
+  // The same rule() as POST /v1/samples (src/schema-rules.ts): the message names the
+  // parameter, its bounds and what was sent (the jobs schema's own copy said no "got").
+  it.each([
+    [
+      { model: "tiny-biflow", count: 0 },
+      "count must be a positive integer (images in total, spread evenly over the classes); got 0",
+    ],
+    [{ model: "tiny-biflow", count: 10, seed: -1 }, `seed must be an integer from 0 to 4294967295 (uint32); got -1`],
+    [{ model: "tiny-biflow", count: 10, outputs: ["zip"] }, `outputs must be a list of "tar" and "npz"; got "zip"`],
+    [{ model: "tiny-biflow", count: 10, tolerance: "x" }, `tolerance must be a number in (0, 1]; got "x"`],
+  ])("says what %j sent", async (body, message) => {
+    const t = await jobBench({ JOBS_MAX_IMAGES: "100" });
+    const res = await t.post(body);
+    expect(res.status).toBe(400);
+    expect((await json<{ error: { message: string } }>(res)).error.message).toBe(message);
+  });
+
   it("refuses jobs over JOBS_MAX_IMAGES, counting classes x seeds", async () => {
     const t = await jobBench({ JOBS_MAX_IMAGES: "100" });
     const res = await t.post({ model: "tiny-biflow", classes: [0, 1, 2], seeds: { from: 0, to: 33 } });
