@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { slerpFrames } from "../../src/images/slerp.js";
-import { sampleKey } from "../../src/samples/canonical.js";
+import { parseSampleUrl, sampleKey } from "../../src/samples/canonical.js";
 import {
   canonicalGridPath,
   canonicalInterpolationPath,
@@ -78,5 +78,39 @@ describe("composite URLs and keys", () => {
     expect(parse("?variant=x")).toThrow(/unknown query parameter/);
     expect(parse("?guidance=1&guidance=2")).toThrow(/more than once/);
     expect(() => parseGridUrl({ pathname: "/v1/grids/m/x.png", search: "" })).toThrow(ApiError);
+  });
+
+  // One strict parser for sample and composite URLs (src/samples/strict-query.ts): the
+  // composite parsers now say what was sent for a seed and guidance, as sample URLs did.
+  it("refuses a bad seed or guidance with the sample URL's messages, showing what was sent", () => {
+    const refusal = (run: () => unknown) => {
+      try {
+        run();
+      } catch (err) {
+        return err instanceof ApiError ? { param: err.param, message: err.message } : err;
+      }
+      return undefined;
+    };
+    const big = "4294967296";
+    const seedMessage = `seed must be an integer from 0 to 4294967295 (uint32); got "${big}"`;
+    const guidanceMessage = `guidance must be a finite number within the model's guidance range; got "1e3"`;
+    expect(refusal(() => parseGridUrl({ pathname: `/v1/grids/m/${big}.png`, search: "" }))).toEqual({
+      param: "seed",
+      message: seedMessage,
+    });
+    expect(
+      refusal(() => parseInterpolationUrl({ pathname: `/v1/interpolations/m/null/1-${big}.png`, search: "" })),
+    ).toEqual({ param: "seed", message: seedMessage });
+    expect(refusal(() => parseSampleUrl({ pathname: `/v1/samples/m/null/${big}.png`, search: "" }))).toEqual({
+      param: "seed",
+      message: seedMessage,
+    });
+    for (const run of [
+      () => parseGridUrl({ pathname: "/v1/grids/m/1.png", search: "?guidance=1e3" }),
+      () => parseInterpolationUrl({ pathname: "/v1/interpolations/m/null/1-2.png", search: "?guidance=1e3" }),
+      () => parseSampleUrl({ pathname: "/v1/samples/m/null/1.png", search: "?guidance=1e3" }),
+    ]) {
+      expect(refusal(run)).toEqual({ param: "guidance", message: guidanceMessage });
+    }
   });
 });
