@@ -5,7 +5,7 @@
 import { NULL_CLASS_LABEL } from "../src/models/classes.js";
 import { sampleSeeds } from "../src/noise/gaussian.js";
 import { cryptoRandom, pickSeed } from "../src/samples/params.js";
-import { canonicalSamplePath } from "../src/samples/canonical.js";
+import { canonicalSamplePath } from "../src/samples/sample-path.js";
 import { createServerSamples, listModels, type ModelInfo } from "./api.js";
 import { BatchTab } from "./batch-tab.js";
 import { BrowserSampler } from "./browser-sampler.js";
