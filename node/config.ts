@@ -2,7 +2,8 @@
 // ConfigReader, so one run reports every bad variable, core and Node alike.
 
 import path from "node:path";
-import { ConfigReader, type Config, type EnvRecord } from "../src/config.js";
+import type { Config } from "../src/config.js";
+import { ConfigReader, type EnvRecord } from "../src/config/reader.js";
 import { PROJECT_ROOT } from "../engine/project-root.js";
 import { readHttpTimeouts, type HttpTimeouts } from "../engine/http/serve.js";
 import type { PoolConfig, RoutingConfig } from "../src/pool/config.js";

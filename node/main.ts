@@ -4,7 +4,7 @@
 import type { AddressInfo } from "node:net";
 import { systemClock } from "../src/clock.js";
 import { serveHttp } from "../engine/http/serve.js";
-import { ConfigError } from "../src/config.js";
+import { ConfigError } from "../src/config/reader.js";
 import { createJsonLogger } from "../src/logger.js";
 import { stdoutLineWriter } from "../engine/log-writer.js";
 import { parseNodeConfig } from "./config.js";

@@ -1,11 +1,11 @@
-// Typed configuration parsed from a plain string record (Node passes process.env, the
-// Worker passes its env), reporting every bad value at once with the variable's name.
+// The core's typed configuration, read with ConfigReader (src/config/reader.ts) from a plain
+// string record (Node passes process.env, the Worker its vars), reporting every bad value at
+// once with the variable's name.
 
+import { ConfigReader, type EnvRecord } from "./config/reader.js";
 import { LOG_LEVELS, type LogLevel } from "./logger.js";
 import { readAccessConfig, type AccessConfig } from "./middleware/access-config.js";
 import { readJobsConfig, type JobsConfig } from "./jobs/config.js";
-
-export type EnvRecord = Readonly<Record<string, string | undefined>>;
 
 export interface S3Config {
   endpoint: string;
@@ -65,95 +65,6 @@ export function readStoreResilience(r: ConfigReader): StoreResilienceConfig {
     deadlineMs,
     healthTtlMs: r.int("STORE_HEALTH_TTL_MS", 5_000, 0, 600_000),
   };
-}
-
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
-  }
-}
-
-/** Reads variables one by one, collecting every problem before failing (see finish()). */
-export class ConfigReader {
-  private readonly problems: string[] = [];
-
-  constructor(private readonly env: EnvRecord) {}
-
-  string(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value === undefined || value === "" ? undefined : value;
-  }
-
-  int(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.string(name);
-    if (raw === undefined) return fallback;
-    const value = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const raw = this.string(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
-    if (["1", "true", "yes", "on"].includes(raw)) return true;
-    if (["0", "false", "no", "off"].includes(raw)) return false;
-    this.problems.push(`${name} must be true or false, got "${raw}"`);
-    return fallback;
-  }
-
-  url(name: string): string | undefined {
-    const raw = this.string(name);
-    return raw === undefined ? undefined : this.checkUrl(name, raw);
-  }
-
-  urlList(name: string): string[] {
-    const raw = this.string(name);
-    if (raw === undefined) return [];
-    return raw
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== "")
-      .flatMap((s) => {
-        const url = this.checkUrl(name, s);
-        return url === undefined ? [] : [url];
-      });
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const raw = this.string(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
-    const found = allowed.find((a) => a === raw);
-    if (found === undefined) {
-      this.problems.push(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
-      return fallback;
-    }
-    return found;
-  }
-
-  problem(message: string): void {
-    this.problems.push(message);
-  }
-
-  /** Throws a ConfigError listing every problem seen so far. */
-  finish(): void {
-    if (this.problems.length > 0) throw new ConfigError(this.problems);
-  }
-
-  private checkUrl(name: string, raw: string): string | undefined {
-    try {
-      const url = new URL(raw);
-      if (url.protocol === "http:" || url.protocol === "https:") return raw.replace(/\/+$/, "");
-    } catch {
-      // reported below
-    }
-    // Only the scheme is echoed: a URL may embed credentials.
-    this.problems.push(`${name} must be an http(s) URL`);
-    return undefined;
-  }
 }
 
 export function readS3(r: ConfigReader): S3Config | undefined {

@@ -1,7 +1,8 @@
 // The settings every edge router reads, Node and Worker alike: the core, the GPU backend
 // pool and the routing policy, from one ConfigReader so one start names every bad variable.
 
-import { readConfig, type Config, type ConfigReader } from "./config.js";
+import { readConfig, type Config } from "./config.js";
+import type { ConfigReader } from "./config/reader.js";
 import { readPoolConfig, readRoutingConfig, type PoolConfig, type RoutingConfig } from "./pool/config.js";
 
 export interface RouterConfig {

@@ -11,7 +11,7 @@ import { BoundedSampler, boundedDecoder } from "../src/bounded-sampler.js";
 import { CacheApiSampleCache } from "../src/cache/cache-api.js";
 import { noCache } from "../src/cache/sample-cache.js";
 import { systemClock } from "../src/clock.js";
-import { ConfigReader } from "../src/config.js";
+import { ConfigReader } from "../src/config/reader.js";
 import { createJsonLogger } from "../src/logger.js";
 import { OrtRuntime } from "../src/onnx/runtime.js";
 import { WasmDecoder } from "../src/onnx/wasm-decoder.js";

@@ -2,7 +2,7 @@
 // model files), the GPU pool's Durable Object, the rate limiters, the jobs queue and the string vars/secrets
 // the core's configuration reads (src/config.ts, src/pool/config.ts).
 
-import type { EnvRecord } from "../src/config.js";
+import type { EnvRecord } from "../src/config/reader.js";
 import type { JobMessage } from "../src/jobs/queue.js";
 import type { GpuPool } from "./pool/gpu-pool-object.js";
 

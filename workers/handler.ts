@@ -5,7 +5,7 @@
 
 import { Hono } from "hono";
 import ortWasm from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
-import { ConfigError } from "../src/config.js";
+import { ConfigError } from "../src/config/reader.js";
 import { ApiError, errorResponse } from "../src/errors.js";
 import { createEdgeApp, type EdgeApp } from "./app.js";
 import type { BundledModel } from "./bundled-models.js";

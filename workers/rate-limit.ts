@@ -1,7 +1,8 @@
 // The Worker's rate limiters: Cloudflare's rate-limiting bindings declared in wrangler.toml
 // ([[ratelimits]], a fixed window per key). The RATE_LIMIT_* variables switch them on.
 
-import { ConfigError, type Config } from "../src/config.js";
+import type { Config } from "../src/config.js";
+import { ConfigError } from "../src/config/reader.js";
 import type { LimitName, Limiters, RateDecision, RateLimiter } from "../src/middleware/rate-limit/index.js";
 import type { Env } from "./env.js";
 

@@ -6,7 +6,7 @@
 import { serve, type Http2Bindings, type HttpBindings, type ServerType } from "@hono/node-server";
 import { createServer, type RequestListener, type ServerOptions } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ConfigReader } from "../../src/config.js";
+import type { ConfigReader } from "../../src/config/reader.js";
 import { inTurns, OPERATIONS_PATHS } from "./turns.js";
 
 export interface HttpTimeouts {

@@ -5,14 +5,8 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { PROJECT_ROOT } from "../../engine/project-root.js";
 import { readHttpTimeouts, type HttpTimeouts } from "../../engine/http/serve.js";
-import {
-  ConfigReader,
-  readS3,
-  readStoreResilience,
-  type EnvRecord,
-  type S3Config,
-  type StoreResilienceConfig,
-} from "../../src/config.js";
+import { readS3, readStoreResilience, type S3Config, type StoreResilienceConfig } from "../../src/config.js";
+import { ConfigReader, type EnvRecord } from "../../src/config/reader.js";
 import { MAX_SEEDS } from "../../src/contract/backend-v1.js";
 import { MIN_SECRET_LENGTH } from "../../src/contract/signing.js";
 import { LOG_LEVELS, type LogLevel } from "../../src/logger.js";

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { serveHttp } from "../../engine/http/serve.js";
 import { systemClock } from "../../src/clock.js";
 import { exitOnSignals } from "../../engine/http/shutdown.js";
-import { ConfigError } from "../../src/config.js";
+import { ConfigError } from "../../src/config/reader.js";
 import { ReplayGuard } from "../../src/contract/replay.js";
 import { importSigningKey } from "../../src/contract/signing.js";
 import { createJsonLogger, type Logger } from "../../src/logger.js";

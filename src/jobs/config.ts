@@ -1,7 +1,7 @@
 // Typed settings of batch jobs (POST /v1/jobs): size and retention limits, chunking, the
 // lease that lets one router at a time work a job, and webhook delivery.
 
-import type { ConfigReader } from "../config.js";
+import type { ConfigReader } from "../config/reader.js";
 
 export interface JobsConfig {
   /** Most images one job may ask for (JOBS_MAX_IMAGES). */

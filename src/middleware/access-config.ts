@@ -1,7 +1,7 @@
 // The controls a public deployment sets (issue 9): signed sample URLs, API keys, rate
 // limits, the metrics token, CORS origins and trusted proxies; each is off until set.
 
-import type { ConfigReader } from "../config.js";
+import type { ConfigReader } from "../config/reader.js";
 import { parseCidr } from "./client-ip/address.js";
 
 export interface AccessConfig {

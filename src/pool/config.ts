@@ -1,7 +1,7 @@
 // Settings of the GPU backend pool and of the routing policy, read with the core's
 // ConfigReader so that one start reports every bad variable at once.
 
-import type { ConfigReader } from "../config.js";
+import type { ConfigReader } from "../config/reader.js";
 import { MIN_SECRET_LENGTH } from "../contract/signing.js";
 
 export interface PoolConfig {

@@ -5,7 +5,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../engine/project-root.js";
 import { DEFAULT_PORT, parseNodeConfig } from "../../node/config.js";
-import { ConfigError, parseConfig } from "../../src/config.js";
+import { parseConfig } from "../../src/config.js";
+import { ConfigError } from "../../src/config/reader.js";
 
 describe("parseConfig", () => {
   it("has documented defaults", () => {

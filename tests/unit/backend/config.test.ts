@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseBackendConfig } from "../../../gpu-backend/src/config.js";
 import { fallbackChain, fromOrtName, parseProviders } from "../../../engine/onnx/providers.js";
 import { countProviderNodes, dominantProvider } from "../../../engine/onnx/session.js";
-import { ConfigError } from "../../../src/config.js";
+import { ConfigError } from "../../../src/config/reader.js";
 
 const SECRET = "b".repeat(32);
 
