@@ -6,14 +6,20 @@ import { DurableObject } from "cloudflare:workers";
 import { systemClock } from "../../src/clock.js";
 import { createJsonLogger } from "../../src/logger.js";
 import { PoolOwner, type IsolateReport, type PoolSettings, type PoolSnapshot } from "../../src/pool/pool-owner.js";
-import type { Env } from "../env.js";
 
 /** With no isolate asking for this long, the probes stop (the next ask restarts them). */
 export const IDLE_STOP_MS = 60_000;
 
 const logger = createJsonLogger({ level: "info", clock: systemClock, write: (line) => console.log(line) });
 
-export class GpuPool extends DurableObject<Env> {
+/**
+ * The bindings this object reads from its env: none (the backends' URLs and secret arrive
+ * with each sync() call). Typed on its own, not as the Worker's Env (workers/env.ts), which
+ * names this class for its GPU_POOL binding: the object does not depend on the Worker.
+ */
+export type GpuPoolBindings = Readonly<Record<string, unknown>>;
+
+export class GpuPool extends DurableObject<GpuPoolBindings> {
   private owner: PoolOwner | undefined;
 
   /** One isolate's report in, the pool's state out; probes first when the probes had stopped. */
