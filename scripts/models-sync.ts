@@ -3,7 +3,8 @@
 //   1. workers/models.generated.ts   which ONNX files the Worker bundles, which it reads from R2
 //   2. tests/worker/golden/          Node WASM PNGs and bits/dim the Worker test compares with
 //   3. README.md generated blocks    models table, API examples (ids, versions, keys, ETags,
-//                                    likelihoods) from a real router
+//                                    likelihoods) from a real router; docs/usage.md's
+//                                    GET /v1/models answer from the same router
 //   4. docs/worker.md generated block  the Worker's bundle size (wrangler deploy --dry-run)
 // Then commit what it lists as changed.
 
@@ -14,8 +15,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { replaceBlock } from "./lib/readme-blocks.js";
-import { README, writeReadmeExamples } from "./readme-examples.js";
+import { formatMarkdown, replaceBlock } from "./lib/readme-blocks.js";
+import { README, USAGE_DOC, writeReadmeExamples } from "./readme-examples.js";
 import { GENERATED_PATH, writeModelsModule, type EdgeModel } from "./worker-models.js";
 
 const run = promisify(execFile);
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
     "workers/models.generated.ts": GENERATED_PATH,
     "tests/worker/golden/": GOLDEN_DIR,
     "README.md": README,
+    "docs/usage.md": USAGE_DOC,
     "docs/worker.md": WORKER_DOC,
   };
   const before = Object.fromEntries(
@@ -106,11 +108,11 @@ async function main(): Promise<void> {
   say(`tests/worker/golden/: ${golden.stdout.trim()}`);
 
   await writeReadmeExamples();
-  say("README.md: models table and API examples captured from a router over models/");
+  say("README.md, docs/usage.md: models table and API examples captured from a router over models/");
 
   const size = await workerSize(edge);
   const text = await readFile(WORKER_DOC, "utf8");
-  const next = replaceBlock(text, "worker-size", size, "docs/worker.md");
+  const next = await formatMarkdown(replaceBlock(text, "worker-size", size, "docs/worker.md"), WORKER_DOC);
   if (next !== text) await writeFile(WORKER_DOC, next);
   say(`docs/worker.md: Worker size (${/Total Upload: [^*]+/.exec(size)?.[0] ?? "?"})`);
 

@@ -1,6 +1,7 @@
-// Rewrites README.md's generated blocks that come from models/: the models table, and the
-// API examples captured from a real router process over models/ (as `npm start` runs it, with
-// a fresh local store so the first answers are "computed"). Part of `npm run models:sync`.
+// Rewrites the generated blocks that come from models/: in README.md the models table and the
+// API examples, in docs/usage.md the GET /v1/models answer, captured from a real router process
+// over models/ (as `npm start` runs it, with a fresh local store so the first answers are
+// "computed"). Part of `npm run models:sync`.
 //   node --import tsx scripts/readme-examples.ts
 
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -9,11 +10,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseManifest, type ModelManifest } from "../src/models/manifest.js";
 import { startRouter } from "../tests/helpers/processes.js";
-import { formatJson, replaceBlock } from "./lib/readme-blocks.js";
+import { formatJson, formatMarkdown, replaceBlock } from "./lib/readme-blocks.js";
 import { modelBudget, planEdgeModels, type EdgeModel } from "./worker-models.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const README = path.join(ROOT, "README.md");
+/** The API guide, which holds the long `GET /v1/models` answer. */
+export const USAGE_DOC = path.join(ROOT, "docs", "usage.md");
 /** The shipped model every README example uses. */
 export const EXAMPLE_MODEL = "fmnist-biflow-s";
 /** The origin the README's examples show (`npm start`'s default port). */
@@ -152,24 +155,36 @@ async function capture(): Promise<Captured> {
   }
 }
 
-/** Rewrites the blocks; returns whether README.md changed. */
+/** Replaces `blocks` in `file` and writes it back formatted; returns whether it changed. */
+async function rewrite(file: string, blocks: Record<string, string>): Promise<boolean> {
+  const before = await readFile(file, "utf8");
+  let text = before;
+  for (const [name, content] of Object.entries(blocks)) {
+    text = replaceBlock(text, name, content, path.relative(ROOT, file));
+  }
+  text = await formatMarkdown(text, file);
+  if (text !== before) await writeFile(file, text);
+  return text !== before;
+}
+
+/** Rewrites the blocks; returns whether README.md or docs/usage.md changed. */
 export async function writeReadmeExamples(modelsDir = path.join(ROOT, "models")): Promise<boolean> {
   const models = await manifests(modelsDir);
   const edge = await planEdgeModels(modelsDir, modelBudget(process.env));
   const examples = await capture();
-  const before = await readFile(README, "utf8");
-  let text = replaceBlock(before, "models-table", modelsTable(models, edge));
-  text = replaceBlock(text, "api-models", examples.models);
-  text = replaceBlock(text, "api-samples", examples.samples);
-  text = replaceBlock(text, "api-sample-head", examples.head);
-  text = replaceBlock(text, "api-encode", examples.encode);
-  if (text !== before) await writeFile(README, text);
-  return text !== before;
+  const readme = await rewrite(README, {
+    "models-table": modelsTable(models, edge),
+    "api-samples": examples.samples,
+    "api-sample-head": examples.head,
+    "api-encode": examples.encode,
+  });
+  const usage = await rewrite(USAGE_DOC, { "api-models": examples.models });
+  return readme || usage;
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   writeReadmeExamples().then(
-    (changed) => process.stdout.write(`README.md examples ${changed ? "written" : "up to date"}\n`),
+    (changed) => process.stdout.write(`README.md and docs/usage.md examples ${changed ? "written" : "up to date"}\n`),
     (err: unknown) => {
       process.stderr.write(`readme-examples: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);

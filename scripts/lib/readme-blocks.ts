@@ -1,5 +1,7 @@
-// Generated blocks in README.md and docs/worker.md: the text between `<!-- models:sync NAME -->`
-// and `<!-- /models:sync -->` is written by `npm run models:sync`, everything else by people.
+// Generated blocks in README.md, docs/usage.md and docs/worker.md: the text between
+// `<!-- models:sync NAME -->` and `<!-- /models:sync -->` is written by `npm run models:sync`,
+// everything else by people. Files are written through prettier, so a sync leaves them
+// as `npm run format:check` wants them.
 
 export const BEGIN = (name: string) => `<!-- models:sync ${name} -->`;
 export const END = "<!-- /models:sync -->";
@@ -18,6 +20,13 @@ export function replaceBlock(text: string, name: string, content: string, file =
   const end = text.indexOf(END, bodyStart);
   if (end === -1) throw new Error(`${file}: block "${name}" has no closing "${END}"`);
   return `${text.slice(0, bodyStart)}\n${content.trimEnd()}\n${text.slice(end)}`;
+}
+
+/** `text` formatted as prettier formats `file` (the repository's settings), for writing it back. */
+export async function formatMarkdown(text: string, file: string): Promise<string> {
+  const prettier = await import("prettier");
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  return prettier.format(text, { ...options, filepath: file });
 }
 
 /** Whether a line of `[key, value]`s fits, as prettier would decide for short objects. */
