@@ -5,17 +5,17 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ApiError, invalidParam } from "../errors.js";
-import { ITERATIONS_TEXT_KEY, parseIterations, resolveSamplerSpec, type AskedSampler } from "../flow/samplers.js";
-import { readPngText } from "../png/text.js";
+import { resolveSamplerSpec, type AskedSampler } from "../flow/samplers.js";
 import type { SampleOutcome } from "../middleware/context.js";
 import { classLabel, resolveClass } from "../models/classes.js";
 import type { ModelEntry } from "../models/registry.js";
 import { sampleSeeds } from "../noise/gaussian.js";
 import { canonicalSamplePath, parseSampleUrl, sampleKey } from "../samples/canonical.js";
 import { pickSeed, resolveGuidance } from "../samples/params.js";
-import { IMMUTABLE_CACHE_CONTROL, PNG_CONTENT_TYPE } from "../samples/http.js";
-import { resolveSampleUrl, versionGone, type ResolvedSampleUrl } from "../samples/sample-url.js";
-import type { FoundSample, ResolvedSample, SampleTarget } from "../samples/service.js";
+import { iterationsRun } from "../samples/png-responses.js";
+import { resolveSampleUrl, type ResolvedSampleUrl } from "../samples/sample-url.js";
+import { redirectToCanonical, serveImage } from "../samples/serve-image.js";
+import type { ResolvedSample, SampleTarget } from "../samples/service.js";
 import {
   SampleRequestSchema,
   SampleResponseSchema,
@@ -25,9 +25,6 @@ import {
 } from "../schemas.js";
 import { requireModel, type Services } from "../services.js";
 import { errorResponses, limitBody } from "./common.js";
-
-/** Redirects to a canonical URL may change with the next release: caches keep them briefly. */
-export const REDIRECT_CACHE_CONTROL = "public, max-age=60";
 
 type SampleResponse = z.infer<typeof SampleResponseSchema>;
 
@@ -132,86 +129,45 @@ function askedSampler(body: SampleRequest): AskedSampler {
   };
 }
 
-/** The iterations per block a Jacobi sample ran, as its PNG records them. */
-export function iterationsRun(png: Uint8Array): number[] | undefined {
-  return parseIterations(readPngText(png)[ITERATIONS_TEXT_KEY]);
-}
-
-/** A redirect to the canonical URL (path and query, relative to this origin). */
-export function redirectResponse(location: string): Response {
-  return new Response(null, { status: 302, headers: { location, "cache-control": REDIRECT_CACHE_CONTROL } });
-}
-
 /**
- * The PNG of a canonical URL. A conditional GET whose ETag the cache or the store's metadata
- * confirms answers 304 without reading or computing the image; a version no longer loaded
- * is served from the store or answers 410, never computed by the current model.
+ * The PNG of a canonical URL (src/samples/serve-image.ts): 304 from the ETag alone, a
+ * version no longer loaded from the store or 410, never computed by the current model.
  */
-export async function canonicalSample(
+export function canonicalSample(
   services: Services,
   model: ModelEntry,
   target: ResolvedSampleUrl,
   ifNoneMatch: string | undefined,
   scope: RequestScope = {},
 ): Promise<Response> {
-  const key = sampleKey(target.id);
   const { observe, ...request } = scope;
-  if (ifNoneMatch !== undefined) {
-    const known = await services.samples.etagOf(key);
-    if (known !== undefined && etagMatches(ifNoneMatch, known.etag)) {
-      return new Response(null, { status: 304, headers: pngHeaders({ key, sampler: null, ...known }) });
-    }
-  }
-  if (!target.current) {
-    const found = await services.samples.find(key);
-    if (found === undefined) throw versionGone(model.manifest, target.id.version, "this sample was not stored");
-    observe?.([{ ...found, seed: target.id.seed, shared: false }]);
-    return pngResponse(found, ifNoneMatch);
-  }
-  const resolved = await services.samples.resolve({
-    model,
-    classIndex: target.id.classIndex,
-    seeds: [target.id.seed],
-    guidance: target.id.guidance,
-    ...(target.id.sampler === undefined ? {} : { sampler: target.id.sampler }),
-    ...request,
-  });
-  observe?.(resolved);
-  const [sample] = resolved;
-  if (sample === undefined) throw new ApiError("internal", "internal error");
-  return pngResponse(sample, ifNoneMatch);
-}
-
-/** If-None-Match uses the weak comparison (RFC 9110 section 13.1.2). */
-export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (ifNoneMatch === undefined) return false;
-  const strip = (tag: string) => tag.trim().replace(/^W\//, "");
-  return ifNoneMatch.split(",").some((tag) => tag.trim() === "*" || strip(tag) === strip(etag));
-}
-
-function pngHeaders(
-  sample: Pick<FoundSample, "etag" | "source" | "key" | "sampler"> & { bytes?: Uint8Array },
-): Record<string, string> {
-  const iterations = sample.bytes === undefined ? undefined : iterationsRun(sample.bytes);
-  return {
-    // A Jacobi sample: the iterations it ran per flow block (block 0 first), from its PNG.
-    ...(iterations === undefined ? {} : { "x-jacobi-iterations": iterations.join(",") }),
-    "cache-control": IMMUTABLE_CACHE_CONTROL,
-    etag: sample.etag,
-    "x-sample-source": sample.source,
-    "x-sample-key": sample.key,
-    // Which sampler computed it ("engine", "wasm", "gpu-pool"). A cache or store hit has none
-    // and sends no X-Sampler, as its JSON says `"sampler": null` and its access-log line `null`.
-    ...(sample.sampler === null ? {} : { "x-sampler": sample.sampler }),
-  };
-}
-
-export function pngResponse(sample: FoundSample, ifNoneMatch: string | undefined): Response {
-  const headers = pngHeaders(sample);
-  if (etagMatches(ifNoneMatch, sample.etag)) return new Response(null, { status: 304, headers });
-  return new Response(sample.bytes.slice(), {
-    status: 200,
-    headers: { ...headers, "content-type": PNG_CONTENT_TYPE, "content-length": String(sample.bytes.length) },
+  return serveImage(services, {
+    key: sampleKey(target.id),
+    ifNoneMatch,
+    ...(target.current
+      ? {}
+      : {
+          retired: {
+            manifest: model.manifest,
+            version: target.id.version,
+            reason: "this sample was not stored",
+            served: (found) => observe?.([{ ...found, seed: target.id.seed, shared: false }]),
+          },
+        }),
+    resolve: async () => {
+      const resolved = await services.samples.resolve({
+        model,
+        classIndex: target.id.classIndex,
+        seeds: [target.id.seed],
+        guidance: target.id.guidance,
+        ...(target.id.sampler === undefined ? {} : { sampler: target.id.sampler }),
+        ...request,
+      });
+      observe?.(resolved);
+      const [sample] = resolved;
+      if (sample === undefined) throw new ApiError("internal", "internal error");
+      return sample;
+    },
   });
 }
 
@@ -247,16 +203,7 @@ export function registerSampleRoutes(app: OpenAPIHono, services: Services): void
     const parts = parseSampleUrl(new URL(c.req.url));
     const model = requireModel(services.registry, parts.model);
     const target = resolveSampleUrl(parts, model.manifest);
-    if (!target.isCanonical) {
-      // A validly signed URL redirects to its canonical URL signed afresh (same expiry); an
-      // unsigned one to the unsigned canonical URL, which computes nothing while signing is on.
-      const signature = await services.access.checkUrl(c);
-      const location =
-        signature?.ok === true
-          ? await services.access.handOut(target.canonical, signature.expiresAt)
-          : target.canonical;
-      return redirectResponse(location);
-    }
+    if (!target.isCanonical) return redirectToCanonical(services, c, target.canonical);
     return canonicalSample(services, model, target, c.req.header("if-none-match"), await scopeOf(services, c, true));
   });
 

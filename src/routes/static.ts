@@ -1,7 +1,7 @@
 // Responses for files with fixed bytes (the playground's assets, onnxruntime-web's files,
 // model files): ETag, Cache-Control, and 304 before any read when the client has them.
 
-import { etagMatches } from "./samples.js";
+import { etagMatches } from "../samples/png-responses.js";
 
 export interface StaticFile {
   contentType: string;

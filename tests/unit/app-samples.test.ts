@@ -197,6 +197,29 @@ describe("GET /v1/samples/{model}@{version}/{class}/{seed}.png", () => {
     expect(t.sampler.calls).toBe(0);
   });
 
+  // Composite URLs go through the sample URL's flow (src/samples/serve-image.ts).
+  it("serves a class grid as a sample: redirect, 304 from the ETag alone, 410 for a version not loaded", async () => {
+    const canonical = "/v1/grids/tiny-biflow@0.0.1-fixture/42.png?guidance=0.50";
+    const redirect = await t.app.request("/v1/grids/tiny-biflow/42.png?guidance=0.5");
+    expect([redirect.status, redirect.headers.get("location")]).toEqual([302, canonical]);
+    expect(redirect.headers.get("cache-control")).toBe("public, max-age=60");
+    const first = await t.app.request(canonical);
+    expect(first.status).toBe(200);
+    const etag = first.headers.get("etag") ?? "";
+    const calls = t.sampler.calls;
+    const again = await t.app.request(canonical, { headers: { "if-none-match": etag } });
+    expect([again.status, again.headers.get("etag"), again.headers.get("x-sample-key")]).toEqual([
+      304,
+      etag,
+      "grids/v1/tiny-biflow/0.0.1-fixture/g0.50/42.png",
+    ]);
+    expect(t.sampler.calls).toBe(calls);
+    const gone = await t.app.request("/v1/grids/tiny-biflow@0.0.0-old/42.png?guidance=0.50");
+    expect(gone.status).toBe(410);
+    expect(((await gone.json()) as { error: { type: string } }).error.type).toBe("version_gone");
+    expect(t.sampler.calls).toBe(calls);
+  });
+
   it("refuses unknown and repeated query parameters with 400 JSON", async () => {
     for (const [u, param] of [
       [`${url}&size=64`, "size"],
