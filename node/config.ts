@@ -55,10 +55,10 @@ function readEngineConfig(reader: ConfigReader): EngineConfig {
   };
 }
 
-export function parseNodeConfig(env: EnvRecord): NodeConfig {
-  const reader = new ConfigReader(env);
+/** Every setting the Node router reads, problems left in the reader (see parseNodeConfig). */
+export function readNodeConfig(reader: ConfigReader): NodeConfig {
   const { core, pool, routing } = readRouterConfig(reader);
-  const config: NodeConfig = {
+  return {
     core,
     port: reader.int("PORT", DEFAULT_PORT, 0, 65535),
     host: reader.string("HOST") ?? "0.0.0.0",
@@ -70,6 +70,11 @@ export function parseNodeConfig(env: EnvRecord): NodeConfig {
     pool,
     routing,
   };
+}
+
+export function parseNodeConfig(env: EnvRecord): NodeConfig {
+  const reader = new ConfigReader(env);
+  const config = readNodeConfig(reader);
   reader.finish();
   return config;
 }

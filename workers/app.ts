@@ -17,14 +17,13 @@ import { OrtRuntime } from "../src/onnx/runtime.js";
 import { WasmDecoder } from "../src/onnx/wasm-decoder.js";
 import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
 import { WasmSampler } from "../src/onnx/wasm-sampler.js";
-import { readSnapshotConfig } from "../src/pool/config.js";
 import type { SnapshotPool } from "../src/pool/snapshot-pool.js";
-import { readRouterConfig } from "../src/router-config.js";
 import { createRoutingPolicy } from "../src/routing/policy.js";
 import { R2ObjectStore } from "../src/storage/r2.js";
 import { resilientStore } from "../src/storage/resilient.js";
 import { Telemetry } from "../src/telemetry.js";
 import { bundledRegistry, type BundledModel } from "./bundled-models.js";
+import { readWorkerConfig } from "./config.js";
 import { DeferredWriteCache } from "./deferred-cache.js";
 import { stringVars, type Env } from "./env.js";
 import { createQueueJobs } from "./jobs.js";
@@ -52,8 +51,7 @@ export interface EdgeApp {
 /** The core app over this isolate's bindings; throws ConfigError on bad vars. */
 export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
   const reader = new ConfigReader(stringVars(env));
-  const { core: config, pool: poolConfig, routing } = readRouterConfig(reader);
-  const snapshot = readSnapshotConfig(reader);
+  const { core: config, pool: poolConfig, routing, snapshot } = readWorkerConfig(reader);
   reader.finish();
   const limiters = bindingLimiters(config, env);
   const logger = createJsonLogger({ level: config.logLevel, clock: systemClock, write: (line) => console.log(line) });

@@ -45,8 +45,8 @@ export interface BackendConfig {
 
 export const DEFAULT_BACKEND_PORT = 8080;
 
-export function parseBackendConfig(env: EnvRecord): BackendConfig {
-  const r = new ConfigReader(env);
+/** Every setting the backend reads, problems left in the reader (see parseBackendConfig). */
+export function readBackendConfig(r: ConfigReader): BackendConfig {
   const secret = r.string("BACKEND_SECRET");
   if (secret === undefined) r.problem("BACKEND_SECRET is required");
   else if (secret.length < MIN_SECRET_LENGTH)
@@ -55,7 +55,7 @@ export function parseBackendConfig(env: EnvRecord): BackendConfig {
   for (const problem of parsed.problems) r.problem(`EXECUTION_PROVIDERS: ${problem}`);
   const workers = r.int("WORKERS", 1, 1, 64);
   const threads = r.int("INTRA_OP_THREADS", 0, 0, 256);
-  const config: BackendConfig = {
+  return {
     port: r.int("PORT", DEFAULT_BACKEND_PORT, 0, 65535),
     host: r.string("HOST") ?? "0.0.0.0",
     secret: secret ?? "",
@@ -75,6 +75,11 @@ export function parseBackendConfig(env: EnvRecord): BackendConfig {
     shutdownGraceMs: r.int("SHUTDOWN_GRACE_MS", 10_000, 0, 300_000),
     http: readHttpTimeouts(r),
   };
+}
+
+export function parseBackendConfig(env: EnvRecord): BackendConfig {
+  const r = new ConfigReader(env);
+  const config = readBackendConfig(r);
   r.finish();
   return config;
 }
