@@ -26,6 +26,9 @@ const STATUS = {
   deadline_exceeded: 504,
 } as const;
 
+/** Every error type with its status, for the API reference (scripts/lib/api-doc.ts). */
+export const ERROR_STATUS: Readonly<Record<ErrorType, ErrorStatus>> = STATUS;
+
 export type ErrorType = keyof typeof STATUS;
 export type ErrorStatus = (typeof STATUS)[ErrorType];
 
