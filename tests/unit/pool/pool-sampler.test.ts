@@ -74,9 +74,15 @@ function fakeTime(): void {
   });
 }
 
-/** Lets real asynchronous work (hashing, signing) run until `cond` holds. */
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((resolve) => setImmediate(resolve));
+/**
+ * Lets real asynchronous work (hashing, signing) run until `cond` holds. Bounded by real
+ * time, not by a count of turns: crypto.subtle signs on libuv's thread pool, which a loaded
+ * machine can hold up for longer than a thousand quick turns of the event loop (CI saw it).
+ * `performance` is not among the faked clocks, so this deadline is wall time.
+ */
+async function until(cond: () => boolean, wallMs = 10_000): Promise<void> {
+  const deadline = performance.now() + wallMs;
+  while (!cond() && performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
   expect(cond()).toBe(true);
 }
 
