@@ -1,7 +1,8 @@
 // Test projects: `unit` (pure functions and the app with in-memory fakes, plus the WASM
 // sampler on the fixture model) and `integration` (real s3rver and router processes).
-// `models` (ONNX parity, training smoke run); `browser` (the playground in Chromium, run last);
-// `worker` (vitest.workers.config.ts): the Worker entry inside workerd.
+// `models` (ONNX parity, training smoke run); `browser` (the playground in Chromium);
+// `worker` (vitest.workers.config.ts): the Worker entry inside workerd. Vitest schedules the
+// projects itself (the browser tests ran fourth of five in one run): no project relies on order.
 
 import { defineConfig } from "vitest/config";
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's one test command: on a fresh Debian machine, installs what the test suites
-# need (apt packages below, then `npm ci`), runs `npm test` and prints a plain tally.
+# need (apt packages below, then `npm ci`), runs `npm run lint`, `npm run format:check` and
+# `npm test`, and prints a plain tally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,9 +40,17 @@ npm ci --no-audit --no-fund
 
 mkdir -p artifacts
 status=0
-npm test -- --reporter=default --reporter=json --outputFile.json=artifacts/vitest.json || status=$?
+# Lint and formatting first, but the suites run whatever they say: one report shows all.
+lint="passed"
+npm run lint || { lint="FAILED"; status=1; }
+format="passed"
+npm run format:check || { format="FAILED"; status=1; }
+tests=0
+npm test -- --reporter=default --reporter=json --outputFile.json=artifacts/vitest.json || tests=$?
+if ((tests != 0)); then status=$tests; fi
 
-# A plain closing line that any CI reader understands.
+# Plain closing lines that any CI reader understands.
+echo "lint: $lint; format: $format"
 if [[ -f artifacts/vitest.json ]]; then
   node -e '
     const r = JSON.parse(require("node:fs").readFileSync("artifacts/vitest.json", "utf8"));

@@ -23,7 +23,7 @@ export interface Env {
   /** Secret (`wrangler secret put BACKEND_SECRET`): signs requests to the backends. */
   BACKEND_SECRET?: string;
   /**
-   * Public-deployment controls (README "Public deployment"); each off until set. Secrets:
+   * Public-deployment controls (docs/public-deployment.md); each off until set. Secrets:
    * URL_SIGNING_KEY, API_KEYS (SHA-256 digests), METRICS_TOKEN (`wrangler secret put`).
    */
   URL_SIGNING_KEY?: string;
@@ -43,7 +43,7 @@ export interface Env {
   EDGE_MAX_BATCH?: string;
   EDGE_MAX_PARAMS?: string;
   RETRY_AFTER_SECONDS?: string;
-  /** Pool settings, as on Node; POOL_SNAPSHOT_* are the Worker's own (README, Worker section). */
+  /** Pool settings, as on Node; POOL_SNAPSHOT_* are the Worker's own (docs/worker.md, "The GPU backend pool in the Worker"). */
   BACKEND_TIMEOUT_MS?: string;
   POOL_HEALTH_INTERVAL_MS?: string;
   POOL_HEALTH_TIMEOUT_MS?: string;

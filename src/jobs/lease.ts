@@ -1,7 +1,7 @@
 // One router at a time works a job: a claim is the next numbered lease object (written
 // first-writer-wins, so of two routers racing for number n exactly one wins) that lapses
 // at expiresAt; the holder renews by writing the next number itself before it lapses.
-// Needs a store whose conditional put is real (fs, R2, AWS S3, MinIO); README, "Jobs".
+// Needs a store whose conditional put is real (fs, R2, AWS S3, MinIO); docs/jobs.md.
 
 import type { Clock } from "../clock.js";
 import type { JobRecords } from "./records.js";

@@ -83,7 +83,7 @@ export class SampleStorage {
 
   /**
    * The store failed after its retries (src/storage/resilient.ts). A failed put answers this
-   * too, by choice (README, "Storage faults"): the finished image is not returned, so no URL
+   * too, by choice (docs/operations.md, "Storage faults and overload"): the finished image is not returned, so no URL
    * is ever handed out for an object that was not stored; the client retries after a pause.
    */
   private storageUnavailable(err: unknown): ApiError {

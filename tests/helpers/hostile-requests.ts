@@ -11,7 +11,7 @@ export interface HostileRequest {
   body?: Uint8Array;
   /** Sent without Content-Length, as chunks of this many bytes (Transfer-Encoding: chunked). */
   chunkBytes?: number;
-  /** The statuses the README documents for this request. */
+  /** The statuses docs/api.md documents for this request. */
   expect: readonly number[];
 }
 
@@ -27,7 +27,7 @@ export interface FuzzTarget {
   hostilePngs: readonly Uint8Array[];
 }
 
-/** The error types of the README's API section, with their statuses (independent of src/errors.ts). */
+/** The error types of docs/api.md's "Errors", with their statuses (independent of src/errors.ts). */
 export const DOCUMENTED_ERRORS: Readonly<Record<string, number>> = {
   invalid_request: 400,
   invalid_json: 400,

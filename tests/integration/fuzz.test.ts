@@ -44,7 +44,7 @@ function fixtureTarget(): FuzzTarget {
   };
   return {
     model: { ...manifest, ...manifest.image },
-    // The router's defaults (README "Configuration"): MAX_BODY_BYTES, MAX_IMAGE_BYTES.
+    // The router's defaults (docs/configuration.md): MAX_BODY_BYTES, MAX_IMAGE_BYTES.
     maxBodyBytes: 16_384,
     maxImageBytes: 1_048_576,
     goodPng: greyPng(manifest.image.width, manifest.image.height, 90),

@@ -227,7 +227,7 @@ describe("the Worker's GPU pool (workerd, real backends on loopback)", () => {
   });
 });
 
-describe("the pool choice's cost on the hot path (printed; README, Worker section)", () => {
+describe("the pool choice's cost on the hot path (printed; docs/worker.md, the GPU backend pool)", () => {
   it("with a fresh snapshot it never waits on the Durable Object; without, every request does", async () => {
     const { createEdgePool } = await import("../../workers/pool/edge-pool.js");
     const { Registry } = await import("../../src/metrics.js");
