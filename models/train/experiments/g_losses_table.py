@@ -26,6 +26,7 @@ def main():
     out = ["| arm | G steps | images/s | val PSNR (dB) | accuracy | FLD | diversity | recall "
            "| accuracy (CNN) | FLD (CNN) |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     guidance = None
+    scored = []  # (label, FLD, second judge's FLD) of each trained arm
     for arm, label in ARMS:
         d = os.path.join(root, arm)
         v = last_json(os.path.join(d, "validate.out")) if os.path.exists(os.path.join(d, "validate.out")) else None
@@ -40,6 +41,8 @@ def main():
         key = next(k for k in v if k.startswith("w"))
         guidance = key[1:]
         s, s2 = v[key], v[key].get("second_judge", {})
+        if arm != "start":
+            scored.append((label, s["fld"], s2.get("fld")))
         out.append(f"| {label} | {steps} | {rate} | "
                    f"{fmt(v['val_psnr_db'], 2)} | {fmt(s['class_accuracy'])} | {fmt(s['fld'])} | "
                    f"{fmt(s['diversity'])} | {fmt(s['recall'])} | {fmt(s2.get('class_accuracy'))} | "
@@ -48,6 +51,13 @@ def main():
             "one CPU thread, batch 64, lr 1e-4 (`experiments/g-losses.sh`); scored on the "
             f"validation split, 2,000 samples at w = {guidance}, 1,000 images for PSNR; the "
             "last two columns by the second judge (a CNN).\n\n" + "\n".join(out) + "\n")
+    if scored:
+        best = min(scored, key=lambda r: r[1])
+        text += f"\nKept: {best[0]}, the lowest validation FLD ({best[1]:.1f})"
+        if all(r[2] is not None for r in scored):
+            order = [r[0] for r in sorted(scored, key=lambda r: r[2])]
+            text += f"; the second judge's FLD ranks the arms {' < '.join(order)}"
+        text += ".\n"
     with open(os.path.join(HERE, "ablation-losses.md"), "w") as fh:
         fh.write(text)
     print(text)
