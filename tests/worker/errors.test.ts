@@ -35,7 +35,15 @@ describe("bad requests in workerd", () => {
     ["unknown model", { model: "no-such-model", n: 1 }, 404, "model_not_found", "model", /unknown model/],
   ];
 
-  it.each(cases)("POST %s -> %i %s", async (_, body, status, type, param, message) => {
+  const named = cases.map(([name, body, status, type, param, message]) => ({
+    name,
+    body,
+    status,
+    type,
+    param,
+    message,
+  }));
+  it.each(named)("POST $name -> $status $type", async ({ body, status, type, param, message }) => {
     const [calls, objects] = [await samplerCalls(model), await bucketSize()];
     await expectError(await postJson("/v1/samples", body), status, type, param, message);
     expect(await samplerCalls(model)).toBe(calls);
