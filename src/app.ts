@@ -177,7 +177,12 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     registerJobRoutes(app, services, jobRecords, deps.jobs);
     deps.jobs.attach(services, jobRecords, limiters);
   }
-  registerPlaygroundRoutes(app, playgroundAssets, deps.ortWebFiles);
+  // The page links the images it makes in the browser by their unsigned canonical URLs,
+  // which strict signing refuses: rather a clear 404 than a page of broken images.
+  const playgroundOff = services.access.strict
+    ? "URL_SIGNING_MODE=strict serves signed image URLs only, and the page links unsigned ones"
+    : undefined;
+  registerPlaygroundRoutes(app, playgroundAssets, deps.ortWebFiles, playgroundOff);
   registerHealthRoutes(app, services);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -27,6 +27,8 @@ export interface Env {
    * URL_SIGNING_KEY, API_KEYS (SHA-256 digests), METRICS_TOKEN (`wrangler secret put`).
    */
   URL_SIGNING_KEY?: string;
+  /** "strict": every image answer verifies its URL's signature (default "compute": computing only). */
+  URL_SIGNING_MODE?: string;
   API_KEYS?: string;
   METRICS_TOKEN?: string;
   CORS_ORIGINS?: string;

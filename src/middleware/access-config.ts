@@ -4,9 +4,19 @@
 import type { ConfigReader } from "../config/reader.js";
 import { parseCidr } from "./client-ip/address.js";
 
+/**
+ * What a URL signature gates (URL_SIGNING_MODE). `compute`: computing only, so a stored image
+ * is served whatever its URL's signature (Cloudinary's strict transformations). `strict`:
+ * every image answer (200, 304, redirect) verifies the signature first (imgix's secure URLs).
+ */
+export const URL_SIGNING_MODES = ["compute", "strict"] as const;
+export type UrlSigningMode = (typeof URL_SIGNING_MODES)[number];
+
 export interface AccessConfig {
   /** HMAC key of sample URLs (URL_SIGNING_KEY); set: a sample URL computes only when signed. */
   urlSigningKey: string | undefined;
+  /** What the signature gates; `strict` needs URL_SIGNING_KEY. */
+  urlSigningMode: UrlSigningMode;
   /** Lower-case hex SHA-256 digests of the accepted API keys (API_KEYS); any: POSTs need a key. */
   apiKeyDigests: readonly string[];
   /** Requests per minute per API key, else per client address, on /v1 (0: off). */
@@ -56,8 +66,14 @@ export function readAccessConfig(r: ConfigReader): AccessConfig {
       r.problem(`TRUSTED_PROXIES entries must be IP addresses or CIDR ranges, got "${proxy.slice(0, 100)}"`);
     }
   }
+  const urlSigningKey = secret(r, "URL_SIGNING_KEY", MIN_URL_SIGNING_KEY_LENGTH);
+  const urlSigningMode = r.oneOf("URL_SIGNING_MODE", URL_SIGNING_MODES, "compute");
+  if (urlSigningMode === "strict" && urlSigningKey === undefined) {
+    r.problem("URL_SIGNING_MODE=strict needs URL_SIGNING_KEY: there is no signature to verify without it");
+  }
   return {
-    urlSigningKey: secret(r, "URL_SIGNING_KEY", MIN_URL_SIGNING_KEY_LENGTH),
+    urlSigningKey,
+    urlSigningMode,
     apiKeyDigests,
     requestsPerMinute: r.int("RATE_LIMIT_REQUESTS_PER_MINUTE", 0, 0, 1_000_000),
     imagesPerMinute: r.int("RATE_LIMIT_IMAGES_PER_MINUTE", 0, 0, 1_000_000),

@@ -25,7 +25,7 @@ export interface CompositeTarget {
 
 export async function serveComposite(services: Services, c: Context, target: CompositeTarget): Promise<Response> {
   if (target.unsigned !== target.canonical) return redirectToCanonical(services, c, target.canonical);
-  return serveImage(services, {
+  return serveImage(services, c, {
     key: target.key,
     ifNoneMatch: c.req.header("if-none-match"),
     ...(target.version === target.manifest.version

@@ -35,6 +35,8 @@ export function registerPlaygroundRoutes(
   app: OpenAPIHono,
   assets: readonly StaticAsset[],
   ortWeb: OrtWebFiles | undefined,
+  /** Why the page is switched off here (URL_SIGNING_MODE=strict); undefined: served. */
+  off?: string,
 ): void {
   const encoder = new TextEncoder();
   // A fresh Uint8Array: workerd's TextEncoder types its result over ArrayBufferLike.
@@ -43,6 +45,7 @@ export function registerPlaygroundRoutes(
   );
 
   const serveAsset = (path: string, ifNoneMatch: string | undefined) => {
+    if (off !== undefined) throw notFound(`the playground is switched off: ${off}`);
     const found = byPath.get(path);
     if (found === undefined) throw notFound(`no playground asset ${path.slice(0, 200)}`);
     const { asset, bytes } = found;

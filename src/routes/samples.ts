@@ -135,13 +135,14 @@ function askedSampler(body: SampleRequest): AskedSampler {
  */
 export function canonicalSample(
   services: Services,
+  c: Context,
   model: ModelEntry,
   target: ResolvedSampleUrl,
   ifNoneMatch: string | undefined,
   scope: RequestScope = {},
 ): Promise<Response> {
   const { observe, ...request } = scope;
-  return serveImage(services, {
+  return serveImage(services, c, {
     key: sampleKey(target.id),
     ifNoneMatch,
     ...(target.current
@@ -204,7 +205,7 @@ export function registerSampleRoutes(app: OpenAPIHono, services: Services): void
     const model = requireModel(services.registry, parts.model);
     const target = resolveSampleUrl(parts, model.manifest);
     if (!target.isCanonical) return redirectToCanonical(services, c, target.canonical);
-    return canonicalSample(services, model, target, c.req.header("if-none-match"), await scopeOf(services, c, true));
+    return canonicalSample(services, c, model, target, c.req.header("if-none-match"), await scopeOf(services, c, true));
   });
 
   // Hono's path syntax cannot say "{seed}.png", so this route is documented by hand, with

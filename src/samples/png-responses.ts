@@ -11,8 +11,8 @@ import type { FoundSample } from "./service.js";
 export const REDIRECT_CACHE_CONTROL = "public, max-age=60";
 
 /** A redirect to the canonical URL (path and query, relative to this origin). */
-export function redirectResponse(location: string): Response {
-  return new Response(null, { status: 302, headers: { location, "cache-control": REDIRECT_CACHE_CONTROL } });
+export function redirectResponse(location: string, cacheControl = REDIRECT_CACHE_CONTROL): Response {
+  return new Response(null, { status: 302, headers: { location, "cache-control": cacheControl } });
 }
 
 /** If-None-Match uses the weak comparison (RFC 9110 section 13.1.2). */
@@ -29,12 +29,12 @@ export function iterationsRun(png: Uint8Array): number[] | undefined {
 
 type PngMeta = Pick<FoundSample, "etag" | "source" | "key" | "sampler">;
 
-function pngHeaders(sample: PngMeta & { bytes?: Uint8Array }): Record<string, string> {
+function pngHeaders(sample: PngMeta & { bytes?: Uint8Array }, cacheControl: string): Record<string, string> {
   const iterations = sample.bytes === undefined ? undefined : iterationsRun(sample.bytes);
   return {
     // A Jacobi sample: the iterations it ran per flow block (block 0 first), from its PNG.
     ...(iterations === undefined ? {} : { "x-jacobi-iterations": iterations.join(",") }),
-    "cache-control": IMMUTABLE_CACHE_CONTROL,
+    "cache-control": cacheControl,
     etag: sample.etag,
     "x-sample-source": sample.source,
     "x-sample-key": sample.key,
@@ -45,12 +45,16 @@ function pngHeaders(sample: PngMeta & { bytes?: Uint8Array }): Record<string, st
 }
 
 /** 304 for an image known by its ETag alone (no bytes read). */
-export function notModifiedResponse(sample: PngMeta): Response {
-  return new Response(null, { status: 304, headers: pngHeaders(sample) });
+export function notModifiedResponse(sample: PngMeta, cacheControl = IMMUTABLE_CACHE_CONTROL): Response {
+  return new Response(null, { status: 304, headers: pngHeaders(sample, cacheControl) });
 }
 
-export function pngResponse(sample: FoundSample, ifNoneMatch: string | undefined): Response {
-  const headers = pngHeaders(sample);
+export function pngResponse(
+  sample: FoundSample,
+  ifNoneMatch: string | undefined,
+  cacheControl = IMMUTABLE_CACHE_CONTROL,
+): Response {
+  const headers = pngHeaders(sample, cacheControl);
   if (etagMatches(ifNoneMatch, sample.etag)) return new Response(null, { status: 304, headers });
   return new Response(sample.bytes.slice(), {
     status: 200,

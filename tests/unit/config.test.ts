@@ -24,6 +24,7 @@ describe("parseConfig", () => {
       // Every public-deployment control is off until its variable is set.
       access: {
         urlSigningKey: undefined,
+        urlSigningMode: "compute",
         apiKeyDigests: [],
         requestsPerMinute: 0,
         imagesPerMinute: 0,
