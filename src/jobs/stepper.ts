@@ -106,6 +106,16 @@ export function freshJob(spec: JobSpec): ActiveJob {
   };
 }
 
+/**
+ * The image-budget key an owner's jobs draw on: a bucket of its own, of the same size
+ * (RATE_LIMIT_IMAGES_PER_MINUTE), beside the owner's interactive one, so a million-image job
+ * paces itself without turning the owner's sample URLs into 429s. Client keys start with
+ * "key:" or "ip:", so no client can name this bucket.
+ */
+export function jobBudgetKey(owner: string): string {
+  return `jobs|${owner}`;
+}
+
 export class JobStepper {
   private readonly sleep: Sleep;
   private readonly stopping: AbortSignal;
@@ -186,21 +196,22 @@ export class JobStepper {
   }
 
   /**
-   * Charges the owner's image budget; when it is spent the job waits (Paced), it is not
+   * Charges the owner's job image budget; when it is spent the job waits (Paced), it is not
    * refused. What was charged stays as credit, so a chunk larger than the budget still runs.
    */
   private async admit(job: ActiveJob, images: number): Promise<void> {
     const limiter = this.deps.images;
     if (limiter === undefined) return;
+    const budget = jobBudgetKey(job.spec.owner);
     while (job.credit < images) {
       const want = images - job.credit;
-      const decision = await limiter.take(job.spec.owner, want);
+      const decision = await limiter.take(budget, want);
       if (decision.ok) {
         job.credit += want;
         return;
       }
       const part = Math.min(want, Math.floor(decision.state?.remaining ?? 0));
-      if (part >= 1 && (await limiter.take(job.spec.owner, part)).ok) {
+      if (part >= 1 && (await limiter.take(budget, part)).ok) {
         job.credit += part;
         continue;
       }

@@ -233,6 +233,38 @@ describe("a job's life", () => {
   });
 });
 
+describe("separate image budgets", () => {
+  it("a key's big job spends its own budget, not the one its interactive requests draw on", async () => {
+    // One API key for both, so both are the same client to the limiter.
+    const t = await jobBench({ RATE_LIMIT_IMAGES_PER_MINUTE: "20", API_KEYS: await digest(KEY_A) });
+    const key = { authorization: `Bearer ${KEY_A}` };
+    const { id } = await json(t.post({ model: "tiny-biflow", count: 200, classes: [4] }, key));
+    for (let i = 0; i < 20; i++) await t.runner.step();
+    // The job has taken its 20 for this minute and waits...
+    expect(t.sampler.batches.map((b) => b.seeds.length)).toEqual([8, 8]);
+    expect((await json(t.get(`/v1/jobs/${id}`, key))).state).toBe("running");
+    // ...while the same client's sample requests compute their own 20 a minute.
+    for (let seed = 0; seed < 2; seed++) {
+      const res = await postJson(
+        t.app,
+        `${BASE}/v1/samples`,
+        { model: "tiny-biflow", n: 8, seed: 1000 + seed * 8 },
+        key,
+      );
+      expect(res.status).toBe(200);
+    }
+    // Their budget is a budget still: the next 8 would make 24.
+    const over = await postJson(t.app, `${BASE}/v1/samples`, { model: "tiny-biflow", n: 8, seed: 2000 }, key);
+    expect(over.status).toBe(429);
+    // And the interactive images did not slow the job: the next minute it takes 20 again.
+    const before = t.sampler.batches.length;
+    t.clock.advance(60_000);
+    for (let i = 0; i < 20; i++) await t.runner.step();
+    const jobBatches = t.sampler.batches.slice(before).filter((b) => b.classInput === 4);
+    expect(jobBatches.reduce((n, b) => n + b.seeds.length, 0)).toBeGreaterThanOrEqual(16);
+  });
+});
+
 describe("the lease", () => {
   it("lets one router work a job at a time, and another take over when it lapses", async () => {
     const clock = new ManualClock();
