@@ -60,6 +60,8 @@ export interface Env {
    * job, consumed by this Worker's queue() handler. Absent: no jobs API (404).
    */
   JOBS_QUEUE?: Queue<JobMessage>;
+  /** How overdue a job's next step is before the Cron Trigger's sweep re-enqueues it (ms). */
+  JOBS_OVERDUE_MS?: string;
 }
 
 /**

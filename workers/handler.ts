@@ -22,6 +22,7 @@ const STEP_RETRY_SECONDS = 5;
 export interface EdgeWorker {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
   queue(batch: MessageBatch, env: Env, ctx: ExecutionContext): Promise<void>;
+  scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void>;
 }
 
 export function createWorker(models: readonly BundledModel[]): EdgeWorker {
@@ -86,5 +87,27 @@ export function createWorker(models: readonly BundledModel[]): EdgeWorker {
     ctx.waitUntil(cache.flush());
   };
 
-  return { fetch: (request, env, ctx) => Promise.resolve(worker.fetch(request, env, ctx)), queue };
+  /**
+   * The Cron Trigger (wrangler.toml): jobs whose chain of queue messages was lost get a new
+   * one (QueueJobs.sweep). A failure is logged; the next trigger tries again.
+   */
+  const scheduled = async (_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> => {
+    const { jobs, cache } = edgeApp(env);
+    if (jobs === undefined) return;
+    try {
+      await jobs.sweep();
+    } catch (err) {
+      console.error(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          level: "error",
+          message: "job sweep failed",
+          error: String(err),
+        }),
+      );
+    }
+    ctx.waitUntil(cache.flush());
+  };
+
+  return { fetch: (request, env, ctx) => Promise.resolve(worker.fetch(request, env, ctx)), queue, scheduled };
 }

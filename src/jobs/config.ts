@@ -14,6 +14,12 @@ export interface JobsConfig {
   leaseMs: number;
   /** How often an idle router looks for jobs to work (JOBS_POLL_MS). */
   pollMs: number;
+  /**
+   * The Worker's sweep (its Cron Trigger) starts a new chain of queue messages for a job
+   * whose next step is this much overdue: its lease lapsed this long ago, or it was never
+   * claimed this long after it was created (JOBS_OVERDUE_MS).
+   */
+  overdueMs: number;
   /** Whether this router works jobs at all (JOBS_WORKER); off: it only accepts and reports them. */
   worker: boolean;
   /** Deliveries of one webhook event before giving up (WEBHOOK_ATTEMPTS). */
@@ -35,6 +41,7 @@ export function readJobsConfig(r: ConfigReader): JobsConfig {
     chunkSize: r.int("JOBS_CHUNK_SIZE", 64, 1, 1024),
     leaseMs: r.int("JOBS_LEASE_MS", 30_000, 1_000, 3_600_000),
     pollMs: r.int("JOBS_POLL_MS", 1_000, 10, 600_000),
+    overdueMs: r.int("JOBS_OVERDUE_MS", 300_000, 1_000, 86_400_000),
     worker: r.bool("JOBS_WORKER", true),
     webhookAttempts: r.int("WEBHOOK_ATTEMPTS", 6, 1, 20),
     webhookTimeoutMs: r.int("WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000),

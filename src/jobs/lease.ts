@@ -55,6 +55,25 @@ export class JobLease {
     return true;
   }
 
+  /**
+   * Keeps the held lease until `until` (epoch ms), as a renewal does (the next number): a
+   * queue chain whose next step is delayed (pacing, backoff) stays the job's holder until
+   * that step is due, so the Worker's sweep does not take the job over. False when this
+   * holder no longer holds it.
+   */
+  async holdUntil(id: string, until: number): Promise<boolean> {
+    const mine = this.held.get(id);
+    if (mine === undefined) return false;
+    if (mine.expiresAt >= until) return true;
+    const n = mine.n + 1;
+    if ((await this.records.putLease(id, n, { holder: this.holder, expiresAt: until })) === "exists") {
+      this.held.delete(id);
+      return false;
+    }
+    this.held.set(id, { n, expiresAt: until });
+    return true;
+  }
+
   /** The lease held on the job, if any (a queue message carries it to the next step). */
   heldOn(id: string): HeldLease | undefined {
     return this.held.get(id);

@@ -9,6 +9,11 @@
 // At-least-once delivery: every step takes the next lease number (renewal at each step),
 // so of two copies of one message only the first to write it proceeds; the other finds the
 // lease held and waits, resuming the job only if the chain holding it stops.
+//
+// A chain can stop for good: a message dropped after its retries, a deploy mid-step. The
+// sweep (the Worker's Cron Trigger) finds each unfinished job whose lease lapsed
+// JOBS_OVERDUE_MS ago (a delayed step holds the lease until it is due) and starts a new
+// chain for it; steps are idempotent, so a late message of the old chain costs nothing.
 
 import { toHex } from "../bytes.js";
 import type { Limiters } from "../middleware/rate-limit/index.js";
@@ -61,6 +66,9 @@ export type QueueJobsOptions = Omit<JobsHostOptions, "holder" | "sleep"> & { que
 
 export class QueueJobs implements JobsAttachment {
   private deps: { stepper: JobStepper; records: JobRecords; services: Services } | undefined;
+  /** The sweep's place in the job index: every job before it is finished or expired. */
+  private sweepFrom = 0;
+  private sweepKnown = -1;
 
   constructor(private readonly options: QueueJobsOptions) {}
 
@@ -74,8 +82,37 @@ export class QueueJobs implements JobsAttachment {
   }
 
   async created(spec: JobSpec): Promise<void> {
-    const holder = `queue:${toHex(crypto.getRandomValues(new Uint8Array(8)))}`;
-    await this.options.queue.send(messageOf(freshJob(spec), holder, null), 0);
+    await this.options.queue.send(messageOf(freshJob(spec), newHolder(), null), 0);
+  }
+
+  /**
+   * Starts a new chain for every unfinished job whose next step is overdue (its lease lapsed
+   * JOBS_OVERDUE_MS ago, or it was never claimed that long after its creation); returns how
+   * many. Reads the index from the first job that may still be unfinished.
+   */
+  async sweep(): Promise<number> {
+    const { records, services } = this.attached();
+    const { clock, config, logger } = services;
+    const now = clock.now();
+    const { ids, last } = await records.indexFrom(this.sweepFrom, this.sweepKnown);
+    this.sweepKnown = last;
+    let restarted = 0;
+    let settledSoFar = true;
+    for (const { n, id } of ids) {
+      const spec = await records.spec(id);
+      if (spec === undefined || now > spec.expiresAt || (await records.final(id)) !== undefined) {
+        if (settledSoFar) this.sweepFrom = n + 1;
+        continue;
+      }
+      settledSoFar = false;
+      const lease = await records.lease(id);
+      const lastHeld = lease === undefined ? spec.createdAt : lease.record.expiresAt;
+      if (now - lastHeld < config.jobs.overdueMs) continue;
+      await this.options.queue.send(messageOf(freshJob(spec), newHolder(), null), 0);
+      logger.warn("job re-enqueued: its next step is overdue", { job: id, overdue_ms: now - lastHeld });
+      restarted += 1;
+    }
+    return restarted;
   }
 
   /**
@@ -109,8 +146,15 @@ export class QueueJobs implements JobsAttachment {
     // The webhook's retries run within this delivery; a failure is tried again by a later message.
     if (result !== "continue" && (await result.webhook)) return;
     const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((job.notBefore - clock.now()) / 1000)));
+    // Held until the delayed step is due (and a lease later), so the sweep leaves it alone.
+    if (delaySeconds > 0) await lease.holdUntil(spec.id, clock.now() + delaySeconds * 1000 + config.jobs.leaseMs);
     await this.options.queue.send(messageOf(job, body.holder, lease.heldOn(spec.id) ?? null), delaySeconds);
   }
+}
+
+/** A chain's name in leases: `queue:` and 64 random bits. */
+function newHolder(): string {
+  return `queue:${toHex(crypto.getRandomValues(new Uint8Array(8)))}`;
 }
 
 function messageOf(job: ActiveJob, holder: string, lease: HeldLease | null): JobMessage {

@@ -39,6 +39,7 @@ describe("parseConfig", () => {
         chunkSize: 64,
         leaseMs: 30_000,
         pollMs: 1000,
+        overdueMs: 300_000,
         worker: true,
         webhookAttempts: 6,
         webhookTimeoutMs: 10_000,

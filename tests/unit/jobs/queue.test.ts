@@ -11,7 +11,7 @@ import { BASE, ManualClock } from "./helpers.js";
 const CHUNK = 8;
 const LEASE_MS = 30_000;
 
-async function bench() {
+async function bench(env: Record<string, string> = {}) {
   const clock = new ManualClock();
   const sent: { message: JobMessage; delaySeconds: number }[] = [];
   const jobs = new QueueJobs({
@@ -23,7 +23,14 @@ async function bench() {
       },
     },
   });
-  const t = await makeTestApp({ clock, jobs }, { JOBS_CHUNK_SIZE: String(CHUNK), JOBS_LEASE_MS: String(LEASE_MS) });
+  const t = await makeTestApp(
+    { clock, jobs },
+    {
+      JOBS_CHUNK_SIZE: String(CHUNK),
+      JOBS_LEASE_MS: String(LEASE_MS),
+      ...env,
+    },
+  );
   const submit = async (count: number, seed: number) => {
     const res = await postJson(t.app, `${BASE}/v1/jobs`, { model: "tiny-biflow", class: 1, count, seed });
     expect(res.status).toBe(202);
@@ -100,5 +107,52 @@ describe("jobs through a queue", () => {
     for (let next = b.sent.shift(); next !== undefined; next = b.sent.shift()) await b.jobs.consume(next.message);
     expect(await b.status(id)).toMatchObject({ state: "succeeded", images_done: 2 * CHUNK });
     expect(b.sampler.batches).toHaveLength(2);
+  });
+});
+
+describe("the sweep (the Worker's Cron Trigger)", () => {
+  const OVERDUE_MS = 60_000;
+
+  it("starts a new chain for a job whose message was lost, once it is overdue, and only then", async () => {
+    const b = await bench({ JOBS_OVERDUE_MS: String(OVERDUE_MS) });
+    const id = await b.submit(2 * CHUNK, 300);
+    const first = b.sent.shift();
+    if (first === undefined) throw new Error("no first message");
+    await b.jobs.consume(first.message);
+    b.sent.splice(0); // the second step's message is lost
+    expect(b.chunks(id)).toBe(1);
+
+    // Not yet overdue: the lease (30 s) lapsed less than JOBS_OVERDUE_MS ago.
+    b.clock.advance(LEASE_MS + OVERDUE_MS / 2);
+    expect(await b.jobs.sweep()).toBe(0);
+    b.clock.advance(OVERDUE_MS);
+    expect(await b.jobs.sweep()).toBe(1);
+    const restart = b.sent.shift();
+    expect(restart).toMatchObject({ delaySeconds: 0, message: { job: id, lease: null } });
+    expect(restart?.message.holder).not.toBe(first.message.holder);
+    for (let next = restart; next !== undefined; next = b.sent.shift()) await b.jobs.consume(next.message);
+    expect(await b.status(id)).toMatchObject({ state: "succeeded", images_done: 2 * CHUNK });
+    expect(b.sampler.batches).toHaveLength(2);
+    // Finished jobs are passed over from then on.
+    b.clock.advance(10 * OVERDUE_MS);
+    expect(await b.jobs.sweep()).toBe(0);
+  });
+
+  it("leaves a paced chain alone while its delayed step is due later than JOBS_OVERDUE_MS", async () => {
+    // 8 images a minute: the job waits about a minute between chunks.
+    const b = await bench({ JOBS_OVERDUE_MS: "1000", RATE_LIMIT_IMAGES_PER_MINUTE: String(CHUNK) });
+    const id = await b.submit(3 * CHUNK, 400);
+    for (let i = 0; i < 2; i++) {
+      const next = b.sent.shift();
+      if (next === undefined) throw new Error("no message");
+      await b.jobs.consume(next.message);
+    }
+    const delayed = b.sent.shift();
+    expect(delayed?.delaySeconds).toBeGreaterThan(30);
+    // Well past the 30 s lease and JOBS_OVERDUE_MS, but before the step is due plus a lease.
+    b.clock.advance(((delayed?.delaySeconds ?? 0) * 1000) / 2 + LEASE_MS);
+    expect(await b.jobs.sweep()).toBe(0);
+    expect(b.sent).toEqual([]);
+    expect(await b.status(id)).toMatchObject({ state: "running" });
   });
 });
