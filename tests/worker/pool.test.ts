@@ -2,7 +2,8 @@
 // (tests/worker-setup/pool-processes.ts): batches above EDGE_MAX_BATCH and the GPU-only
 // fixture go to a backend (its own metrics count them), images match the Node router's
 // within 2/255, uploads through S3 when GPU_BACKEND_UPLOADS=true, a wrong secret is 503
-// (never 500), and a killed backend fails over to the other, then edge models to WASM.
+// (never 500), and a backend killed mid-burst fails over to the other with no failed
+// request, then edge models to WASM once none is left.
 
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -210,7 +211,25 @@ describe("the Worker's GPU pool (workerd, real backends on loopback)", () => {
   });
 
   it("fails over to the other backend when one is killed, then edge models to WASM when none is left", async () => {
+    // Killed mid-burst: 64 concurrent requests of 16 images for the GPU-only model, backend 0
+    // SIGKILLed once the first has been answered. Its requests in flight are retried on backend 1
+    // within their deadline: no client sees the death.
+    let answered = 0;
+    const burst = Array.from({ length: 64 }, (_, i) =>
+      post(poolEnv, { model: "tiny-gpu", n: 16, seed: 800_000 + 16 * i }).then((res) => {
+        answered += 1;
+        return res;
+      }),
+    );
+    while (answered < 1) await new Promise((resolve) => setTimeout(resolve, 5));
     expect((await fetch(`${control}/backends/0/stop`, { method: "POST" })).status).toBe(204);
+    const answeredBeforeKill = answered;
+    const results = await Promise.all(burst);
+    expect(answeredBeforeKill, "the kill must land mid-burst").toBeLessThan(64);
+    for (const res of results) {
+      expect(res.status, JSON.stringify(res.json)).toBe(200);
+      expect(samplesOf(res.json)[0]?.sampler).toBe("gpu-pool");
+    }
     for (let i = 0; i < 6; i++) {
       const res = await post(poolEnv, { model: "tiny-gpu", n: 1, seed: 95_000 + i });
       expect(res.status, JSON.stringify(res.json)).toBe(200);
