@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     port: config.port,
     host: config.host,
     timeouts: config.http,
-    ...(node.answersFromMemory === undefined ? {} : { answersFromMemory: node.answersFromMemory }),
+    answersFromMemory: node.answersFromMemory,
   };
   const server = serveHttp(options, (info: AddressInfo) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;

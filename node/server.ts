@@ -22,6 +22,7 @@ import { S3ObjectStore } from "../src/storage/s3.js";
 import { nodeClientAddress } from "./client-address.js";
 import type { NodeConfig } from "./config.js";
 import { FsObjectStore } from "./fs-object-store.js";
+import { eitherIndex, KnownStoredKeys, recordingStore } from "./known-stored.js";
 import { createNodeJobs } from "./jobs/host.js";
 import type { JobsHost } from "../src/jobs/host.js";
 import { InferenceEngine } from "../engine/engine.js";
@@ -46,8 +47,8 @@ export interface NodeApp {
   jobs: JobsHost;
   /** Starts the engine's workers with every edge model (call before listening). */
   warmUp(): Promise<void>;
-  /** Request targets the in-memory cache answers: they skip the server's queue under load. */
-  answersFromMemory: ((target: string) => boolean) | undefined;
+  /** Request targets the cache holds or the store is known to hold: they skip the server's queue under load. */
+  answersFromMemory: (target: string) => boolean;
 }
 
 export function createStore(config: NodeConfig): ObjectStore {
@@ -78,7 +79,8 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     clock: systemClock,
   });
   const sampler = new EngineSampler({ engine, timeoutMs: config.core.sampleTimeoutMs });
-  const store = createStore(config);
+  const knownStored = new KnownStoredKeys();
+  const store = recordingStore(createStore(config), knownStored);
   const lru = config.core.cacheMaxBytes > 0 ? new LruSampleCache(config.core.cacheMaxBytes) : undefined;
   const cache = lru ?? noCache;
   logger.info("models registered", {
@@ -121,6 +123,7 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     logPriority(logger, config.engine.niceness, report.priority);
     for (const failed of report.failed) logger.error("engine could not load a model", failed);
   };
-  const answersFromMemory = lru === undefined ? undefined : inMemorySample(registry, lru);
+  // Cache hits and samples known to be stored run ahead of queued work (turns.ts).
+  const answersFromMemory = inMemorySample(registry, lru === undefined ? knownStored : eitherIndex(lru, knownStored));
   return { app, sampler, engine, pool, store, jobs, warmUp, answersFromMemory };
 }
