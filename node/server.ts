@@ -33,6 +33,8 @@ import { EngineDecoder } from "../engine/decoder.js";
 import { workerModel } from "../engine/onnx/worker-model.js";
 import { EngineSampler } from "../engine/sampler.js";
 import type { ModelRegistry } from "../src/models/registry.js";
+import { registerProcessMetrics } from "../engine/process-metrics.js";
+import { timedStore } from "../src/storage/timed.js";
 import { nodeWasmLoading } from "./ort-wasm.js";
 import { nodeOrtWebFiles } from "./ort-web-files.js";
 
@@ -79,16 +81,21 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     clock: systemClock,
   });
   const sampler = new EngineSampler({ engine, timeoutMs: config.core.sampleTimeoutMs });
+  const telemetry = new Telemetry();
+  registerProcessMetrics(telemetry.registry);
   const knownStored = new KnownStoredKeys();
-  const store = recordingStore(createStore(config), knownStored);
+  const store = recordingStore(
+    timedStore(createStore(config), telemetry.storeSeconds, () => systemClock.monotonic()),
+    knownStored,
+  );
   const lru = config.core.cacheMaxBytes > 0 ? new LruSampleCache(config.core.cacheMaxBytes) : undefined;
+  if (lru !== undefined) telemetry.watchCache(lru);
   const cache = lru ?? noCache;
   logger.info("models registered", {
     dir: config.modelsDir,
     models: registry.list().map((m) => m.ref),
     skipped: skipped.map((s) => s.folder),
   });
-  const telemetry = new Telemetry();
   const pool =
     config.pool === undefined
       ? undefined

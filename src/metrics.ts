@@ -135,6 +135,12 @@ export class Histogram extends Family<HistogramState> {
 
 export class Registry {
   private readonly metrics: Metric[] = [];
+  private readonly collectors: (() => void)[] = [];
+
+  /** Runs `collect` before every render: gauges of state read at scrape time (memory, cache size). */
+  onCollect(collect: () => void): void {
+    this.collectors.push(collect);
+  }
 
   counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
     return this.add(new Counter(name, help, labelNames));
@@ -154,6 +160,7 @@ export class Registry {
   }
 
   render(): string {
+    for (const collect of this.collectors) collect();
     return this.metrics.flatMap((m) => m.render()).join("\n") + "\n";
   }
 }

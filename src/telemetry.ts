@@ -1,11 +1,20 @@
 // The service's own metrics: what /metrics exposes (requests by route and status, sampler
 // calls, cache hits and misses by layer, latency histograms), created once per app.
 
-import { Registry, type Counter, type Histogram } from "./metrics.js";
+import { Registry, type Counter, type Gauge, type Histogram } from "./metrics.js";
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** Store calls are slower than requests' own work at the low end: a local disk answers in 0.1 ms. */
+const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, ...LATENCY_BUCKETS];
+
 export type CacheLayer = "cache" | "store";
+
+/** What the cache gauges read at scrape time (LruSampleCache on Node; the Worker's Cache API has no size). */
+export interface CacheSize {
+  readonly bytesUsed: number;
+  readonly size: number;
+}
 
 export class Telemetry {
   readonly registry = new Registry();
@@ -54,6 +63,29 @@ export class Telemetry {
     "biflow_coalesced_samples_total",
     "Samples that joined an identical computation already in flight.",
   );
+
+  readonly storeSeconds: Histogram = this.registry.histogram(
+    "biflow_store_operation_duration_seconds",
+    "Object store calls (get, head, put) as requests see them, retries included, by outcome (ok, error).",
+    ["operation", "outcome"],
+    STORE_BUCKETS,
+  );
+  private readonly cacheBytes: Gauge = this.registry.gauge(
+    "biflow_cache_bytes",
+    "Bytes the in-memory sample cache holds (its charge per entry: bytes, key, ETag, overhead).",
+  );
+  private readonly cacheEntries: Gauge = this.registry.gauge(
+    "biflow_cache_entries",
+    "Samples the in-memory sample cache holds.",
+  );
+
+  /** Reports `cache`'s size on every scrape. */
+  watchCache(cache: CacheSize): void {
+    this.registry.onCollect(() => {
+      this.cacheBytes.set({}, cache.bytesUsed);
+      this.cacheEntries.set({}, cache.size);
+    });
+  }
 
   lookup(layer: CacheLayer, hit: boolean): void {
     this.lookups.inc({ layer, result: hit ? "hit" : "miss" });

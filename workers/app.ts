@@ -21,6 +21,7 @@ import type { SnapshotPool } from "../src/pool/snapshot-pool.js";
 import { createRoutingPolicy } from "../src/routing/policy.js";
 import { R2ObjectStore } from "../src/storage/r2.js";
 import { resilientStore } from "../src/storage/resilient.js";
+import { timedStore } from "../src/storage/timed.js";
 import { Telemetry } from "../src/telemetry.js";
 import { bundledRegistry, type BundledModel } from "./bundled-models.js";
 import { readWorkerConfig } from "./config.js";
@@ -73,8 +74,11 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
   const sampler = new BoundedSampler(new WasmSampler({ runtime }), config.maxComputesInFlight, 1);
   const inner = config.cacheMaxBytes > 0 ? new CacheApiSampleCache(deps.cache) : noCache;
   const cache = new DeferredWriteCache(inner, logger);
-  const store = resilientStore(new R2ObjectStore(env.SAMPLES, config.publicBaseUrl), config.store, () =>
-    systemClock.monotonic(),
+  const monotonic = () => systemClock.monotonic();
+  const store = timedStore(
+    resilientStore(new R2ObjectStore(env.SAMPLES, config.publicBaseUrl), config.store, monotonic),
+    telemetry.storeSeconds,
+    monotonic,
   );
   const jobs = createQueueJobs(env);
   const app = createApp({

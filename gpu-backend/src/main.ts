@@ -14,6 +14,7 @@ import { stdoutLineWriter } from "../../engine/log-writer.js";
 import { resilientStore } from "../../src/storage/resilient.js";
 import { S3ObjectStore } from "../../src/storage/s3.js";
 import { InferenceEngine } from "../../engine/engine.js";
+import { registerProcessMetrics } from "../../engine/process-metrics.js";
 import { parseBackendConfig, type BackendConfig } from "./config.js";
 import { createBackendApp } from "./http/app.js";
 import { loadServedModels, type ServedModel } from "./models.js";
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
     refused: refused.map((r) => r.model),
   });
   const telemetry = new BackendTelemetry();
+  registerProcessMetrics(telemetry.registry);
   const engine = new InferenceEngine({
     workers: config.workers,
     models: await Promise.all(models.map((m) => workerModel(m.entry))),

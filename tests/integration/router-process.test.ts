@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { decodePng } from "../../src/png/decode.js";
 import { FIXTURE_MODELS_DIR, ROOT } from "../helpers/fixtures.js";
+import { metricValue } from "../helpers/backend.js";
 import { startRouter, type Running } from "../helpers/processes.js";
 import { routerEnv } from "./global-setup.js";
 
@@ -58,6 +59,44 @@ describe("a router without S3", () => {
     expect((await decodePng(new Uint8Array(onDisk))).channels).toBe(3);
     expect(await local.stop("SIGTERM")).toBe(0);
     expect(local.output()).toContain('"message":"shutting down","signal":"SIGTERM"');
+  });
+});
+
+describe("a router's own health on /metrics", () => {
+  it("reports resident memory and descriptors as /proc sees them, cache size, and store latency", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "biflow-metrics-"));
+    dirs.push(dataDir);
+    const local = await router({ MODELS_DIR: FIXTURE_MODELS_DIR, DATA_DIR: dataDir, S3_ENDPOINT: "" });
+    const pid = local.child.pid ?? 0;
+    const scrape = async () => {
+      const text = await (await fetch(`${local.url}/metrics`)).text();
+      return (series: string) => metricValue(text, series);
+    };
+    expect((await scrape())("biflow_cache_entries")).toBe(0);
+
+    const pngs: number[] = [];
+    for (const seed of [5, 6]) {
+      const res = await fetch(`${local.url}/v1/samples/tiny-rgb/green/${seed}.png`);
+      expect(res.status).toBe(200);
+      pngs.push((await res.arrayBuffer()).byteLength);
+    }
+    const m = await scrape();
+    const status = await readFile(`/proc/${pid}/status`, "utf8");
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    const fds = (await readdir(`/proc/${pid}/fd`)).length;
+    // Read a moment apart from the process's own reading: close, not equal.
+    expect(m("process_resident_memory_bytes") / 1024 / rssKb).toBeGreaterThan(0.8);
+    expect(m("process_resident_memory_bytes") / 1024 / rssKb).toBeLessThan(1.25);
+    expect(Math.abs(m("process_open_fds") - fds)).toBeLessThanOrEqual(4);
+    expect(m("nodejs_open_sockets")).toBeGreaterThanOrEqual(1); // the listener at least
+    expect(m("nodejs_heap_size_used_bytes")).toBeGreaterThan(1_000_000);
+    expect(m('nodejs_eventloop_delay_seconds{quantile="0.99"}')).toBeLessThan(5);
+    // Two samples cached: at least their PNG bytes are held.
+    expect(m("biflow_cache_entries")).toBe(2);
+    expect(m("biflow_cache_bytes")).toBeGreaterThanOrEqual((pngs[0] ?? 0) + (pngs[1] ?? 0));
+    // Each computed sample was written once to the directory store, and each write was timed.
+    expect(m('biflow_store_operation_duration_seconds_count{operation="put",outcome="ok"}')).toBe(2);
+    expect(m('biflow_store_operation_duration_seconds_sum{operation="put",outcome="ok"}')).toBeGreaterThan(0);
   });
 });
 

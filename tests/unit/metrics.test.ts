@@ -43,4 +43,14 @@ describe("Registry", () => {
     r.counter("n_total", "N.").inc();
     expect(r.render()).toContain("\nn_total 1\n");
   });
+
+  it("reads collected gauges at render time, every render", () => {
+    const r = new Registry();
+    const g = r.gauge("held_bytes", "Held.");
+    let held = 10;
+    r.onCollect(() => g.set({}, held));
+    expect(r.render()).toContain("held_bytes 10\n");
+    held = 42;
+    expect(r.render()).toContain("held_bytes 42\n");
+  });
 });
