@@ -357,7 +357,15 @@ async function main(): Promise<void> {
     const pending = new Set<Promise<void>>();
     let sent = 0;
     let nextRead = READ_EVERY_S;
-    while (elapsed() < end) {
+    // Ctrl-C or SIGTERM ends the load early; the run is still judged, written and torn down.
+    let interrupted = false;
+    const interrupt = () => {
+      interrupted = true;
+      console.error("soak: interrupted; stopping the load and writing what was measured");
+    };
+    process.once("SIGINT", interrupt);
+    process.once("SIGTERM", interrupt);
+    while (elapsed() < end && !interrupted) {
       const now = elapsed();
       while (sent < Math.floor(now * RATE)) {
         sent += 1;
@@ -403,6 +411,7 @@ async function main(): Promise<void> {
     const jobResults: JobResult[] = [...jobs].map(([id, j]) => ({ id, state: j.state }));
     const verdict = judge(outcomes, readings, jobResults, seconds);
     const died = services.filter((s) => s.died()).map((s) => s.name);
+    if (interrupted) verdict.failures.push(`interrupted after ${Math.round(seconds)} s of ${end} s`);
     if (died.length > 0) verdict.failures.push(`process(es) exited during the run: ${died.join(", ")}`);
     if (dropped > 0.01 * sent)
       verdict.failures.push(
