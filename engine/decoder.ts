@@ -22,6 +22,10 @@ export class EngineDecoder implements NoiseDecoder {
     return this.engine.servedRefs().has(model.ref);
   }
 
+  decodesExact(model: ModelEntry): boolean {
+    return this.engine.samplersOf(model.ref).includes("exact");
+  }
+
   async decode(batch: DecodeBatch): Promise<Raster[]> {
     const { model, count } = batch;
     let result;
@@ -32,6 +36,7 @@ export class EngineDecoder implements NoiseDecoder {
         noise: batch.noise,
         classInput: batch.classInput,
         guidance: batch.guidance,
+        ...(batch.sampler === "exact" ? { sampler: { kind: "exact" as const } } : {}),
         timeoutMs: this.timeoutMs,
         ...(batch.signal === undefined ? {} : { signal: batch.signal }),
       });

@@ -27,6 +27,7 @@ import { JobRecords } from "./jobs/records.js";
 import { registerJobRoutes } from "./jobs/routes.js";
 import { registerEncodeRoutes } from "./routes/encode.js";
 import { registerReconstructRoutes } from "./routes/reconstruct.js";
+import { registerClassEditRoutes } from "./routes/class-edits.js";
 import { registerInterpolationRoutes } from "./routes/interpolations.js";
 import { registerGridRoutes } from "./routes/grids.js";
 import { registerHealthRoutes } from "./routes/health.js";
@@ -168,6 +169,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   registerSampleRoutes(app, services);
   registerEncodeRoutes(app, services);
   registerReconstructRoutes(app, services);
+  registerClassEditRoutes(app, services);
   registerInterpolationRoutes(app, services);
   registerGridRoutes(app, services);
   // Only where an executor runs them (Node's runner, the Worker's queue consumer): a

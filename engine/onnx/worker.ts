@@ -49,7 +49,7 @@ function feeds(
     class: int64Tensor(inputs.classes, [n]),
     guidance: floatTensor(inputs.guidance, [n]),
   };
-  return { inputs: feeds, dims: [...inputs.dims] };
+  return { inputs: feeds, dims: [...inputs.dims], z: inputs.z };
 }
 
 async function init(message: InitMessage): Promise<void> {
@@ -123,12 +123,13 @@ async function draw(
   message: RunMessage,
 ): Promise<{ images: Float32Array; text: Record<string, string>[] }> {
   const { model } = entry;
-  const { inputs, dims } = feeds(model, message.seeds, message.classes, message.guidance, message.z);
+  const { inputs, dims, z } = feeds(model, message.seeds, message.classes, message.guidance, message.z);
   const none = message.seeds.map(() => ({}));
   const { sampler } = message;
   if (sampler.kind === "g") return { images: await runForFloat(entry.session, inputs, "image", dims), text: none };
   const input = {
-    z: reverseInputs(model.image, message.seeds, message.classes, message.guidance).z,
+    // The batch's own noise where it brought one (class edits), else the seeds' (feeds() chose).
+    z,
     classes: message.classes,
     guidance: message.guidance,
     nullClass: model.nullClass,

@@ -78,6 +78,7 @@ describe("GET /openapi.json", () => {
       "/health/live",
       "/health/ready",
       "/metrics",
+      "/v1/class-edits",
       "/v1/encode",
       "/v1/grids/{model}/{seed}.png",
       "/v1/interpolations",
