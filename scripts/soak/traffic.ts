@@ -91,19 +91,11 @@ export class Traffic {
         return { kind, method: "POST", path: "/v1/samples", headers: JSON_HEADERS, body, expect: COMPUTE };
       }
       case "encode":
-        return {
-          kind,
-          method: "POST",
-          path: `/v1/encode?model=${model}&class=${slug}`,
-          headers: PNG_HEADERS,
-          body: this.pick(this.target.warmPngs),
-          expect: COMPUTE,
-        };
       case "reconstruct":
         return {
           kind,
           method: "POST",
-          path: `/v1/reconstruct?model=${model}&class=${slug}`,
+          path: `/v1/${kind}?model=${model}&class=${slug}`,
           headers: PNG_HEADERS,
           body: this.pick(this.target.warmPngs),
           expect: COMPUTE,

@@ -3,7 +3,7 @@
 // under `to`. What the noise carries (pose, shape, shading) stays; the class changes.
 // Input rules as POST /v1/encode; uploads are never stored.
 
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { runDecoder } from "../decoding.js";
 import { ClassEditQuerySchema } from "../edits/schemas.js";
 import { rasterToTensor } from "../encode/likelihood.js";
@@ -12,8 +12,8 @@ import { classLabel, resolveClass } from "../models/classes.js";
 import { encodePng } from "../png/encode.js";
 import { resolveGuidance } from "../samples/params.js";
 import type { Services } from "../services.js";
-import { errorResponses, limitBody, parseOrThrow } from "./common.js";
-import { PNG_TYPE, readEncodeInput, runEncoder } from "./encode.js";
+import { errorResponses, parseOrThrow } from "./common.js";
+import { pngUploadRoute, readEncodeInput, runEncoder } from "./encode.js";
 
 export interface ClassEdit {
   png: Uint8Array;
@@ -64,25 +64,15 @@ export async function classEdit(
 }
 
 function classEditRoute(maxImageBytes: number) {
-  return createRoute({
-    method: "post",
+  return pngUploadRoute({
     path: "/v1/class-edits",
-    tags: ["encode"],
     summary: "The uploaded PNG decoded under another class: G(F(x | class) | to), or F's exact inverse under `to`",
-    middleware: [limitBody(maxImageBytes)] as const,
-    request: {
-      query: ClassEditQuerySchema,
-      body: { required: true, content: { [PNG_TYPE]: { schema: z.string().openapi({ format: "binary" }) } } },
-    },
-    responses: {
-      200: {
-        description:
-          "The edited image (not stored: `Cache-Control: no-store`). `x-edit-from` / `x-edit-to`: the class slugs (`null`: unconditional); `x-model-version`; `x-guidance`; `x-edit-sampler` (g or exact) and `x-sampler` (where it ran).",
-        content: { "image/png": { schema: z.string().openapi({ format: "binary" }) } },
-      },
-      ...errorResponses,
-      413: { ...errorResponses[400], description: "Body over the size limit." },
-      415: { ...errorResponses[400], description: "Body is not image/png." },
+    query: ClassEditQuerySchema,
+    answer: { png: true },
+    description:
+      "The edited image (not stored: `Cache-Control: no-store`). `x-edit-from` / `x-edit-to`: the class slugs (`null`: unconditional); `x-model-version`; `x-guidance`; `x-edit-sampler` (g or exact) and `x-sampler` (where it ran).",
+    maxImageBytes,
+    more: {
       422: {
         ...errorResponses[400],
         description: "`sampler=exact` is not run here (the Worker): `sampler_not_available`.",

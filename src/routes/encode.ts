@@ -135,14 +135,23 @@ export async function encodeImage(
 }
 
 /** The OpenAPI route of a POST that takes one PNG (MAX_IMAGE_BYTES) and answers JSON: encode and reconstruct. */
+/** What a PNG upload route answers with 200: a JSON schema, or a PNG. */
+type UploadAnswer<R extends z.ZodType> = { json: R } | { png: true };
+
 export function pngUploadRoute<Q extends z.ZodObject, R extends z.ZodType>(options: {
   path: string;
   summary: string;
   query: Q;
-  response: R;
+  answer: UploadAnswer<R>;
   description: string;
   maxImageBytes: number;
+  /** Further documented answers (a 422 for a sampler that does not run here). */
+  more?: Record<number, (typeof errorResponses)[400]>;
 }) {
+  const content =
+    "json" in options.answer
+      ? { "application/json": { schema: options.answer.json } }
+      : { [PNG_TYPE]: { schema: z.string().openapi({ format: "binary" }) } };
   return createRoute({
     method: "post",
     path: options.path,
@@ -154,10 +163,11 @@ export function pngUploadRoute<Q extends z.ZodObject, R extends z.ZodType>(optio
       body: { required: true, content: { [PNG_TYPE]: { schema: z.string().openapi({ format: "binary" }) } } },
     },
     responses: {
-      200: { description: options.description, content: { "application/json": { schema: options.response } } },
+      200: { description: options.description, content },
       ...errorResponses,
       413: { ...errorResponses[400], description: "Body over the size limit." },
       415: { ...errorResponses[400], description: "Body is not image/png." },
+      ...options.more,
     },
   });
 }
@@ -167,7 +177,7 @@ function encodeRoute(maxImageBytes: number) {
     path: "/v1/encode",
     summary: "Likelihood of a PNG under the forward model F (bits/dim), optionally its noise z",
     query: EncodeQuerySchema,
-    response: EncodeResponseSchema,
+    answer: { json: EncodeResponseSchema },
     description: "The likelihood.",
     maxImageBytes,
   });

@@ -55,7 +55,7 @@ function reconstructRoute(maxImageBytes: number) {
     path: "/v1/reconstruct",
     summary: "Reconstruction G(F(x)) of a PNG (base64 PNG) and its PSNR against the input",
     query: ReconstructQuerySchema,
-    response: ReconstructResponseSchema,
+    answer: { json: ReconstructResponseSchema },
     description: "The reconstruction.",
     maxImageBytes,
   });
