@@ -3,6 +3,7 @@
 // once instead of waiting behind work it would time out on.
 
 import type { NoiseDecoder } from "./decoder.js";
+import type { Encoder } from "./encoder.js";
 import { ApiError } from "./errors.js";
 import type { ModelEntry } from "./models/registry.js";
 import type { SamplerKind } from "./flow/samplers.js";
@@ -68,5 +69,18 @@ export function boundedDecoder(bound: BoundedSampler, inner: NoiseDecoder): Nois
     name: inner.name,
     accepts: (model) => inner.accepts(model),
     decode: (batch) => bound.bounded(() => inner.decode(batch)),
+  };
+}
+
+/**
+ * An encoder (F) whose runs count against the same bound: on the Worker's one WASM thread an
+ * encode, a reconstruction's F pass or a class edit's F pass competes with samples like any
+ * other computation, and past the bound is refused with 503 rather than queued.
+ */
+export function boundedEncoder(bound: BoundedSampler, inner: Encoder): Encoder {
+  return {
+    name: inner.name,
+    accepts: (model) => inner.accepts(model),
+    encode: (batch) => bound.bounded(() => inner.encode(batch)),
   };
 }

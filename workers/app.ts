@@ -7,7 +7,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../src/app.js";
 import type { QueueJobs } from "../src/jobs/queue.js";
-import { BoundedSampler, boundedDecoder } from "../src/bounded-sampler.js";
+import { BoundedSampler, boundedDecoder, boundedEncoder } from "../src/bounded-sampler.js";
 import { CacheApiSampleCache } from "../src/cache/cache-api.js";
 import { noCache } from "../src/cache/sample-cache.js";
 import { systemClock } from "../src/clock.js";
@@ -88,7 +88,7 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
     choose: createRoutingPolicy({ edge: sampler, gpu: pool?.sampler }, routing),
     retryAfterSeconds: routing.retryAfterSeconds,
     telemetry,
-    encoders: [new WasmEncoder(runtime)],
+    encoders: [boundedEncoder(sampler, new WasmEncoder(runtime))],
     decoders: [boundedDecoder(sampler, new WasmDecoder(runtime))],
     store,
     cache,

@@ -3,7 +3,7 @@
 // samples are still served; a timed-out batch's signal is aborted so queued work is dropped.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BoundedSampler, boundedDecoder } from "../../src/bounded-sampler.js";
+import { BoundedSampler, boundedDecoder, boundedEncoder } from "../../src/bounded-sampler.js";
 import { FakeSampler, fixtureRegistry, makeTestApp } from "../helpers/fixtures.js";
 
 afterEach(() => {
@@ -68,6 +68,33 @@ describe("boundedDecoder", () => {
     await expect(decoder.decode({ ...batch, model })).rejects.toMatchObject({ type: "overloaded" });
     const refused = await t.app.request("/v1/samples/tiny-biflow@0.0.1-fixture/coat/40.png?guidance=1.00");
     expect(refused.status).toBe(503);
+    release();
+    await held;
+    expect(bounded.active).toBe(0);
+  });
+});
+
+describe("boundedEncoder", () => {
+  it("counts F's runs against the sampler's bound: an encode in flight refuses a sample past it", async () => {
+    const bounded = new BoundedSampler(new FakeSampler(), 1, 4);
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const encoder = boundedEncoder(bounded, {
+      name: "fake",
+      accepts: () => true,
+      encode: async () => {
+        await gate;
+        return [];
+      },
+    });
+    const t = await makeTestApp({ samplers: [bounded] });
+    const model = (await fixtureRegistry()).list()[0];
+    if (model === undefined) throw new Error("no fixture model");
+    const held = encoder.encode({ model, classInput: 0, images: new Float32Array(0), count: 0 });
+    expect(bounded.active).toBe(1);
+    const refused = await t.app.request("/v1/samples/tiny-biflow@0.0.1-fixture/coat/41.png?guidance=1.00");
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("4");
     release();
     await held;
     expect(bounded.active).toBe(0);
