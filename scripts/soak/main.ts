@@ -449,6 +449,15 @@ async function main(): Promise<void> {
         rss_end_mib: rows[rows.length - 1]?.router.rss_mib,
         cache_end_mib: rows[rows.length - 1]?.router.cache_mib,
         jobs: [...jobs].map(([id, j]) => ({ id, ...j })),
+        // The p99 of each minute (hostile requests left out, as in the rule): the trend in full.
+        p99_by_minute_ms: Array.from({ length: Math.ceil(seconds / 60) }, (_, m) =>
+          percentile(
+            outcomes
+              .filter((o) => o.kind !== "hostile" && o.status !== 0 && Math.floor(o.t / 60) === m)
+              .map((o) => o.ms),
+            0.99,
+          ),
+        ),
       },
       rows,
       recorded_at: new Date().toISOString(),
