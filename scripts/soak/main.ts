@@ -6,7 +6,7 @@
 //
 //   npm run soak -- --minutes 30 --rate 25 [--out artifacts/soak] [--model fmnist-biflow-s]
 
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     "max-in-flight": { type: "string", default: "64" },
     "job-gap-seconds": { type: "string", default: "20" },
     "job-images": { type: "string", default: "320" },
+    /** Re-draws the chart of a written soak.json (beside it as soak.svg) and exits. */
+    "chart-from": { type: "string" },
   },
 });
 
@@ -463,7 +465,7 @@ async function main(): Promise<void> {
       recorded_at: new Date().toISOString(),
     };
     await writeFile(path.join(OUT, "soak.json"), `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(path.join(OUT, "soak.svg"), chart(rows, report.settings.model));
+    await writeFile(path.join(OUT, "soak.svg"), chart(rows, report.settings));
     const f = verdict.figures;
     console.error(
       `soak ${passed ? "passed" : "FAILED"}: ${f.requests} requests ${JSON.stringify(f.by_status)}, shed ${(f.shed_share * 100).toFixed(3)}%, p99 first/last minute ${f.p99_first_minute_ms.toFixed(1)}/${f.p99_last_minute_ms.toFixed(1)} ms, RSS ${report.figures.rss_start_mib?.toFixed(0)} -> ${report.figures.rss_end_mib?.toFixed(0)} MiB, RSS less cache growth ${(f.rss_less_cache_growth * 100).toFixed(1)}% after the first minute; ${OUT}/soak.json, soak.svg`,
@@ -476,16 +478,17 @@ async function main(): Promise<void> {
   }
 }
 
-function chart(rows: readonly Row[], model: string): string {
+function chart(rows: readonly Row[], settings: { model: string; minutes: number; rate_per_s: number }): string {
+  const { model } = settings;
   const m = (r: Row) => r.t / 60;
   const line = (label: string, color: string, value: (r: Row) => number) => ({
     label,
     color,
     points: rows.map((r) => [m(r), value(r)] as const),
   });
-  const minutes = Math.max(MINUTES, ...rows.map(m));
+  const minutes = Math.max(settings.minutes, ...rows.map(m));
   return soakChartSvg(
-    `Soak: ${model}, ${MINUTES} min at ${RATE} requests/s`,
+    `Soak: ${model}, ${settings.minutes} min at ${settings.rate_per_s} requests/s`,
     "Node router + two CPU backends + s3rver, every 10 s",
     minutes,
     [
@@ -503,7 +506,8 @@ function chart(rows: readonly Row[], model: string): string {
       },
       {
         title: "Latency per 10 s window",
-        unit: "ms",
+        unit: "ms (log)",
+        log: true,
         lines: [
           line("client p50", "#2ca02c", (r) => r.p50_ms),
           line("client p99", "#d62728", (r) => r.p99_ms),
@@ -534,6 +538,17 @@ function chart(rows: readonly Row[], model: string): string {
   );
 }
 
-await main();
+if (args["chart-from"] !== undefined) {
+  const file = path.resolve(args["chart-from"]);
+  const report = JSON.parse(await readFile(file, "utf8")) as {
+    rows: Row[];
+    settings: { model: string; minutes: number; rate_per_s: number };
+  };
+  const svg = path.join(path.dirname(file), path.basename(file, ".json") + ".svg");
+  await writeFile(svg, chart(report.rows, report.settings));
+  console.error(`soak: drew ${svg}`);
+} else {
+  await main();
+}
 // Keep-alive sockets of fetch's pool would hold the process a few seconds more for nothing.
 process.exit(process.exitCode ?? 0);
