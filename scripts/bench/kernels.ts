@@ -1,7 +1,8 @@
 // In-process measurements of `npm run bench`, one thread each, on one model's files:
 // G (reverse.onnx) against F's exact inverse (decode_step.onnx, KV-cached, batched, guided)
-// per batch size; G's MatMul FLOPs (from ORT's own profile) against onnxruntime's MatMul
-// peak; onnxruntime-web WASM against onnxruntime-node, with where the WASM time goes.
+// per batch size; G's MatMul FLOPs (from ORT's own profile, the cross-check of the graph
+// count in graph_flops.py) and onnxruntime's MatMul GFLOP/s per shape (the sweep whose best is
+// P3's peak); onnxruntime-web WASM against onnxruntime-node, with where the WASM time goes.
 
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { runReverse } from "../../src/onnx/wasm-sampler.js";
 import { encodePng } from "../../src/png/encode.js";
 import { tensorImageToRaster } from "../../src/png/tensor.js";
 import { exactInverse, type CacheShape, type Decoding } from "../lib/exact-decode.js";
-import { createCpuSession, float32, int64 } from "../lib/onnx-node.js";
+import { createCpuSession, float32, int64, outputData } from "../lib/onnx-node.js";
 import { median, round } from "./stats.js";
 
 export interface KernelModel {
@@ -145,13 +146,57 @@ export async function matmulFlopsPerImage(model: KernelModel): Promise<{ flops: 
   }
 }
 
-/** onnxruntime-node's MatMul GFLOP/s on n x n float32 matrices (the model from matmul_model.py). */
-export async function matmulPeakGflops(file: string, n: number): Promise<number> {
+/** onnxruntime-node's MatMul GFLOP/s on [m, k] x [k, n] float32 (the model from matmul_model.py). */
+export async function matmulGflops(file: string, m: number, k: number, n: number): Promise<number> {
   const session = await createCpuSession(file, THREADS);
-  const a = new Float32Array(n * n).map((_, i) => ((i * 7) % 13) / 13 - 0.5);
-  const seconds = await timed(() => session.run({ a: float32(a, [n, n]), b: float32(a, [n, n]) }), 5);
+  const fill = (size: number) => new Float32Array(size).map((_, i) => ((i * 7) % 13) / 13 - 0.5);
+  const feeds = { a: float32(fill(m * k), [m, k]), b: float32(fill(k * n), [k, n]) };
+  // A peak is the best the kernel reaches, so the fastest of the runs (at least ~0.3 s of them
+  // per shape): on a shared machine a median mixes in other processes' time slices.
+  const repeats = Math.max(8, Math.ceil(0.3 / ((2 * m * k * n) / 50e9)));
+  await session.run(feeds);
+  let seconds = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    seconds = Math.min(seconds, (performance.now() - t0) / 1000);
+  }
   await session.release();
-  return (2 * n ** 3) / seconds / 1e9;
+  return (2 * m * k * n) / seconds / 1e9;
+}
+
+/**
+ * P4's yardstick: what the backend does per image with no service around it, in one loop:
+ * a G run of `batch` images and a PNG of each, on `threads` onnxruntime threads, for at least
+ * `seconds`. Images per second.
+ */
+export async function directServingLoop(
+  model: KernelModel,
+  batch: number,
+  threads: number,
+  seconds: number,
+): Promise<number> {
+  const reverse = await createCpuSession(path.join(model.dir, "reverse.onnx"), threads);
+  const { channels, height, width } = model.image;
+  const feeds = {
+    z: float32(noise(model, batch), [batch, channels, height, width]),
+    class: int64(classesOf(model, batch)),
+    guidance: float32(new Float32Array(batch).fill(model.guidance), [batch]),
+  };
+  const once = async () => {
+    const image = outputData(await reverse.run(feeds), "image");
+    for (let i = 0; i < batch; i++) await encodePng(tensorImageToRaster(image, i, model.image));
+  };
+  await once();
+  let images = 0;
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    await once();
+    images += batch;
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  await reverse.release();
+  return images / elapsed;
 }
 
 /** Milliseconds per image of G at `batch` in onnxruntime-node (1 thread). */
