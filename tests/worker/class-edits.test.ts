@@ -31,7 +31,9 @@ describe("POST /v1/class-edits in the Worker", () => {
     const edited = await decodePng(bytes);
     const source = await decodePng(input);
     expect(edited.pixels.some((p, i) => Math.abs(p - (source.pixels[i] ?? 0)) > 64)).toBe(true);
-    const second = new Uint8Array(await (await post(`model=${g.model}&class=${g.class}&to=${to}`, input)).arrayBuffer());
+    const second = new Uint8Array(
+      await (await post(`model=${g.model}&class=${g.class}&to=${to}`, input)).arrayBuffer(),
+    );
     expect(second).toEqual(bytes);
   });
 
