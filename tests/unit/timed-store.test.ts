@@ -36,10 +36,14 @@ describe("timedStore", () => {
   });
 
   it("times a failing call as an error and rethrows the store's error", async () => {
+    const memory = new MemoryObjectStore();
     const broken: ObjectStore = {
-      ...new MemoryObjectStore(),
       name: "broken",
       get: () => Promise.reject(new Error("connection reset")),
+      head: (key) => memory.head(key),
+      put: (key, bytes, options) => memory.put(key, bytes, options),
+      objectUrl: (key) => memory.objectUrl(key),
+      health: () => memory.health(),
     };
     const { registry, store } = setUp(broken);
     await expect(store.get("k")).rejects.toThrow("connection reset");
