@@ -28,6 +28,7 @@ import { registerJobRoutes } from "./jobs/routes.js";
 import { registerEncodeRoutes } from "./routes/encode.js";
 import { registerReconstructRoutes } from "./routes/reconstruct.js";
 import { registerClassEditRoutes } from "./routes/class-edits.js";
+import { registerInpaintingRoutes } from "./routes/inpaintings.js";
 import { registerInterpolationRoutes } from "./routes/interpolations.js";
 import { registerGridRoutes } from "./routes/grids.js";
 import { registerHealthRoutes } from "./routes/health.js";
@@ -170,6 +171,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   registerEncodeRoutes(app, services);
   registerReconstructRoutes(app, services);
   registerClassEditRoutes(app, services);
+  registerInpaintingRoutes(app, services);
   registerInterpolationRoutes(app, services);
   registerGridRoutes(app, services);
   // Only where an executor runs them (Node's runner, the Worker's queue consumer): a

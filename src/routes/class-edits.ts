@@ -13,7 +13,8 @@ import { encodePng } from "../png/encode.js";
 import { resolveGuidance } from "../samples/params.js";
 import type { Services } from "../services.js";
 import { errorResponses, parseOrThrow } from "./common.js";
-import { pngUploadRoute, readEncodeInput, runEncoder } from "./encode.js";
+import { pngUploadRoute, readEncodeInput } from "./encode.js";
+import { runEncoder } from "../encoding.js";
 
 export interface ClassEdit {
   png: Uint8Array;

@@ -7,13 +7,12 @@ import { bitsPerDim, logLikelihood, rasterToTensor } from "../encode/likelihood.
 import { ApiError, invalidParam } from "../errors.js";
 import { resolveClass } from "../models/classes.js";
 import type { ModelEntry } from "../models/registry.js";
-import type { Encoded } from "../encoder.js";
 import type { ModelManifest } from "../models/manifest.js";
 import { decodePng, PngError, readPngHeader } from "../png/decode.js";
 import type { Raster } from "../png/format.js";
 import { requireModel, type Services } from "../services.js";
-import { withTimeout } from "../timeout.js";
 import { errorResponses, limitBody, parseOrThrow } from "./common.js";
+import { runEncoder } from "../encoding.js";
 
 export const PNG_TYPE = "image/png";
 
@@ -78,35 +77,6 @@ export async function readEncodeInput(
   const classIndex = resolveClass(manifest, query.class);
   const raster = await readPng(body, manifest);
   return { model, classIndex, raster };
-}
-
-/** Runs F on `count` images [count,C,H,W] under the request timeout, with the encoder metrics. */
-export async function runEncoder(
-  services: Services,
-  model: ModelEntry,
-  classInput: number,
-  images: Float32Array,
-  count: number,
-): Promise<Encoded[]> {
-  const { manifest } = model;
-  const encoder = services.encoders.find((e) => e.accepts(model));
-  if (encoder === undefined) throw new ApiError("sampler_unavailable", `no encoder can serve model ${manifest.id} now`);
-  const labels = { encoder: encoder.name, model: manifest.id };
-  const timeoutMs = services.config.sampleTimeoutMs;
-  try {
-    const encoded = await withTimeout(
-      encoder.encode({ model, classInput, images, count }),
-      timeoutMs,
-      () => new ApiError("sampler_timeout", `encoding took longer than ${timeoutMs} ms`),
-    );
-    services.telemetry.encoderCalls.inc({ ...labels, outcome: "ok" });
-    if (encoded.length !== count) throw new ApiError("internal", "internal error");
-    return encoded;
-  } catch (err) {
-    services.telemetry.encoderCalls.inc({ ...labels, outcome: "error" });
-    services.logger.error("encoder failed", { ...labels, error: err });
-    throw err;
-  }
 }
 
 /** Validates everything, then runs F once and converts its output to a likelihood. */

@@ -27,38 +27,25 @@ import { versionGone } from "../samples/sample-url.js";
 import { requireModel, type Services } from "../services.js";
 import { errorResponses, limitBody, parseOrThrow } from "./common.js";
 import { serveComposite } from "./composite-http.js";
-import { readPng, runEncoder } from "./encode.js";
+import { readPng } from "./encode.js";
+import { runEncoder } from "../encoding.js";
+import { asField, filePart, readForm, requireMultipart } from "./multipart.js";
 
 export const INTERPOLATION_ROUTE = "/v1/interpolations/:model/:class/:file{[^/]+\\.png}";
 const INTERPOLATION_ROUTE_NAME = "/v1/interpolations/{model}/{class}/{seeds}.png";
 
 /** The two images of the POST form, read and checked like /v1/encode's body. */
 async function readPair(services: Services, request: Request, query: z.infer<typeof InterpolateImagesQuerySchema>) {
-  const type = request.headers.get("content-type") ?? "";
-  if (!type.toLowerCase().startsWith("multipart/form-data")) {
-    throw new ApiError("unsupported_media_type", "Content-Type must be multipart/form-data with PNG fields a and b");
-  }
+  requireMultipart(request, "PNG fields a and b");
   const model = requireModel(services.registry, query.model);
   if (!model.hasFile("forward")) {
     throw invalidParam("model", `model ${model.manifest.id} has no forward.onnx, so it cannot encode`);
   }
-  let form;
-  try {
-    form = await request.formData();
-  } catch {
-    throw invalidParam("body", "body is not valid multipart/form-data");
-  }
+  const form = await readForm(request);
   const images = await Promise.all(
     (["a", "b"] as const).map(async (field) => {
-      // Typed as unknown: the Workers and DOM typings of FormData.get differ.
-      const part: unknown = form.get(field);
-      if (!(part instanceof Blob)) throw invalidParam(field, `field ${field} must be a PNG file`);
-      try {
-        return await readPng(new Uint8Array(await part.arrayBuffer()), model.manifest);
-      } catch (err) {
-        if (err instanceof ApiError && err.param === "body") throw invalidParam(field, err.message);
-        throw err;
-      }
+      const bytes = await filePart(form, field);
+      return asField(field, () => readPng(bytes, model.manifest));
     }),
   );
   return { model, images };

@@ -11,7 +11,8 @@ import { encodePng } from "../png/encode.js";
 import { ReconstructQuerySchema, ReconstructResponseSchema, type ReconstructResponse } from "../reconstruct/schemas.js";
 import type { Services } from "../services.js";
 import { parseOrThrow } from "./common.js";
-import { pngUploadRoute, readEncodeInput, runEncoder } from "./encode.js";
+import { pngUploadRoute, readEncodeInput } from "./encode.js";
+import { runEncoder } from "../encoding.js";
 
 /** G is run without guidance: the reconstruction is G's conditional (or unconditional) pass, as the model card measures it. */
 const RECONSTRUCT_GUIDANCE = 0;

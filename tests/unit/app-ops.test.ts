@@ -81,6 +81,7 @@ describe("GET /openapi.json", () => {
       "/v1/class-edits",
       "/v1/encode",
       "/v1/grids/{model}/{seed}.png",
+      "/v1/inpaintings",
       "/v1/interpolations",
       "/v1/interpolations/{model}/{class}/{seeds}.png",
       "/v1/models",

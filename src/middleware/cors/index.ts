@@ -11,6 +11,7 @@ export const POST_ENDPOINTS: readonly string[] = [
   "/v1/encode",
   "/v1/reconstruct",
   "/v1/class-edits",
+  "/v1/inpaintings",
   "/v1/interpolations",
   "/v1/jobs",
 ];
@@ -32,6 +33,9 @@ const exposeHeaders = [
   "x-edit-sampler",
   "x-model-version",
   "x-guidance",
+  "x-class",
+  "x-seed",
+  "x-steps",
   "retry-after",
   "ratelimit",
   "ratelimit-policy",
