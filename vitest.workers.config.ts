@@ -20,7 +20,12 @@ const GOLDEN_DIR = path.join(ROOT, "tests", "worker", "golden");
 async function readGoldens(): Promise<ProvidedGolden[]> {
   const index = JSON.parse(await readFile(path.join(GOLDEN_DIR, "index.json"), "utf8")) as GoldenCase[];
   return Promise.all(
-    index.map(async (c) => ({ ...c, png: (await readFile(path.join(GOLDEN_DIR, c.file))).toString("base64") })),
+    index.map(async (c) => ({
+      ...c,
+      png: (await readFile(path.join(GOLDEN_DIR, c.file))).toString("base64"),
+      inpaintingPng:
+        c.inpainting === null ? null : (await readFile(path.join(GOLDEN_DIR, c.inpainting.file))).toString("base64"),
+    })),
   );
 }
 

@@ -1,5 +1,6 @@
-// Writes tests/worker/golden/: for each edge model, sample PNGs and their bits/dim computed
-// on Node by the core app with the Node WASM sampler and encoder (onnxruntime-web on Node).
+// Writes tests/worker/golden/: for each edge model, sample PNGs, their bits/dim and an
+// inpainting of each (lower half filled) computed on Node by the core app with the Node WASM
+// sampler, encoder and decoder (onnxruntime-web on Node).
 // The Worker test asks workerd for the same URLs and encodings and compares. Rerun after a
 // model changes:   npm run worker:golden
 
@@ -20,7 +21,9 @@ import { OrtRuntime } from "../src/onnx/runtime.js";
 import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
 import { WasmSampler } from "../src/onnx/wasm-sampler.js";
 import { MemoryObjectStore } from "../src/storage/memory.js";
-import type { GoldenCase } from "../tests/worker/golden-cases.js";
+import { lowerHalfMask, type GoldenCase } from "../tests/worker/golden-cases.js";
+import { encodePng } from "../src/png/encode.js";
+import { WasmDecoder } from "../src/onnx/wasm-decoder.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const GOLDEN_DIR = path.join(ROOT, "tests", "worker", "golden");
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
     registry,
     samplers: [sampler],
     encoders: [encoder],
+    decoders: [new WasmDecoder(runtime)],
     store: new MemoryObjectStore(),
     cache: noCache,
     logger,
@@ -84,6 +88,21 @@ async function main(): Promise<void> {
         };
         bitsPerDim = encoded.bits_per_dim;
       }
+      let inpainting: GoldenCase["inpainting"] = null;
+      if (encoder.accepts(model)) {
+        const seed = (c.seed + 1) % 2 ** 32;
+        const url = `/v1/inpaintings?model=${manifest.id}&class=${label}&seed=${seed}`;
+        const { width, height } = manifest.image;
+        const mask = await encodePng({ width, height, channels: 1, pixels: lowerHalfMask(width, height) });
+        const form = new FormData();
+        form.append("image", new Blob([png]), "image.png");
+        form.append("mask", new Blob([mask]), "mask.png");
+        const filled = new Uint8Array(
+          await (await ok(await app.request(url, { method: "POST", body: form }), url)).arrayBuffer(),
+        );
+        inpainting = { file: file.replace(/\.png$/, "-inpainted.png"), seed };
+        await writeFile(path.join(GOLDEN_DIR, inpainting.file), filled);
+      }
       index.push({
         model: manifest.id,
         version: manifest.version,
@@ -92,6 +111,7 @@ async function main(): Promise<void> {
         guidance: formatGuidance(c.guidance),
         file,
         bitsPerDim,
+        inpainting,
       });
     }
   }

@@ -13,9 +13,18 @@ export interface GoldenCase {
   file: string;
   /** POST /v1/encode of that PNG with its class: bits/dim under forward.onnx (null: no F). */
   bitsPerDim: number | null;
+  /** POST /v1/inpaintings of that PNG with its class, LOWER_HALF_MASK filled (null: no F). */
+  inpainting: { file: string; seed: number } | null;
+}
+
+/** The inpaintings' mask: the lower half of a 28x28 image filled (255), the rest kept (0). */
+export function lowerHalfMask(width: number, height: number): Uint8Array {
+  return Uint8Array.from({ length: width * height }, (_, p) => (p >= (height >> 1) * width ? 255 : 0));
 }
 
 export interface ProvidedGolden extends GoldenCase {
   /** The golden PNG, base64. */
   png: string;
+  /** Its inpainting's PNG, base64. */
+  inpaintingPng: string | null;
 }
