@@ -9,31 +9,12 @@ import type { Raster } from "../src/png/format.js";
 import type { ModelInfo } from "./api.js";
 import { drawRaster } from "./canvas.js";
 import { encode, posteriors, reconstruct } from "./encode-api.js";
+import { toModelRaster } from "./model-raster.js";
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
   if (found === null) throw new Error(`the page has no #${id}`);
   return found as T;
-}
-
-/** Any image the browser decodes, scaled to the model's size: grey (luma) or RGB samples. */
-async function toModelRaster(file: Blob, model: ModelInfo): Promise<Raster> {
-  const bitmap = await createImageBitmap(file);
-  const { width, height, channels } = model.image;
-  const canvas = document.createElement("canvas");
-  canvas.width = width;
-  canvas.height = height;
-  const context = canvas.getContext("2d");
-  if (context === null) throw new Error("this browser gives no 2D canvas context");
-  context.drawImage(bitmap, 0, 0, width, height);
-  const rgba = context.getImageData(0, 0, width, height).data;
-  const pixels = new Uint8Array(width * height * channels);
-  for (let p = 0; p < width * height; p++) {
-    const [r, g, b] = [rgba[p * 4] ?? 0, rgba[p * 4 + 1] ?? 0, rgba[p * 4 + 2] ?? 0];
-    if (channels === 1) pixels[p] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
-    else pixels.set([r, g, b], p * 3);
-  }
-  return { width, height, channels: channels === 1 ? 1 : 3, pixels };
 }
 
 function showBars(list: HTMLOListElement, model: ModelInfo, probabilities: readonly number[]): void {
