@@ -8,12 +8,13 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { nodeWasmLoading } from "../../node/ort-wasm.js";
 import { INPAINT_NOISE } from "../../src/edits/inpaint.js";
+import { readMask } from "../../src/edits/mask.js";
 import { OrtRuntime } from "../../src/onnx/runtime.js";
 import { WasmDecoder } from "../../src/onnx/wasm-decoder.js";
 import { WasmEncoder } from "../../src/onnx/wasm-encoder.js";
 import { decodePng } from "../../src/png/decode.js";
 import { encodePng } from "../../src/png/encode.js";
-import { makeTestApp, ROOT, type TestApp } from "../helpers/fixtures.js";
+import { fixtureRegistry, makeTestApp, ROOT, type TestApp } from "../helpers/fixtures.js";
 
 interface Golden {
   schedule: { from: number; to: number };
@@ -115,6 +116,22 @@ describe("POST /v1/inpaintings", () => {
     const out = await decodePng(new Uint8Array(await res.arrayBuffer()));
     expect(out.channels).toBe(3);
     expect(out.pixels.subarray(0, 32 * 3)).toEqual(pixels.subarray(0, 32 * 3));
+  });
+
+  it("accepts the README's masks, each the region its name says", async () => {
+    const regions: Record<string, (x: number, y: number) => boolean> = {
+      "lower-half": (_x, y) => y >= 14,
+      "upper-half": (_x, y) => y < 14,
+      centre: (x, y) => x >= 7 && x < 21 && y >= 7 && y < 21,
+    };
+    const manifest = (await fixtureRegistry()).get("tiny-biflow")?.manifest;
+    if (manifest === undefined) throw new Error("no tiny-biflow fixture");
+    for (const [name, inside] of Object.entries(regions)) {
+      const fill = await readMask(await readFile(path.join(ROOT, "docs/edits/masks", `${name}.png`)), manifest);
+      expect(Array.from(fill), name).toEqual(
+        Array.from({ length: 784 }, (_, p) => (inside(p % 28, Math.floor(p / 28)) ? 1 : 0)),
+      );
+    }
   });
 
   it("names the field of every bad input", async () => {
