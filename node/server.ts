@@ -10,6 +10,7 @@ import { inMemorySample } from "../src/samples/memory-hit.js";
 import { noCache } from "../src/cache/sample-cache.js";
 import { systemClock } from "../src/clock.js";
 import type { Logger } from "../src/logger.js";
+import { PoolDecoder } from "../src/pool/pool-decoder.js";
 import { PoolSampler } from "../src/pool/pool-sampler.js";
 import { createRoutingPolicy } from "../src/routing/policy.js";
 import { Telemetry } from "../src/telemetry.js";
@@ -112,8 +113,13 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     registry,
     samplers: pool === undefined ? [sampler] : [pool, sampler],
     encoders: [new WasmEncoder(runtime)],
-    // G on given noise joins the engine's batches; WASM in-process only if the engine lacks the model.
-    decoders: [new EngineDecoder(engine, config.core.sampleTimeoutMs), new WasmDecoder(runtime)],
+    // G on given noise: GPU-placed models on backends that speak contract 3, else it joins
+    // the engine's batches; WASM in-process only if the engine lacks the model.
+    decoders: [
+      ...(pool === undefined ? [] : [new PoolDecoder(pool)]),
+      new EngineDecoder(engine, config.core.sampleTimeoutMs),
+      new WasmDecoder(runtime),
+    ],
     choose: createRoutingPolicy({ edge: sampler, gpu: pool }, config.routing),
     retryAfterSeconds: config.routing.retryAfterSeconds,
     telemetry,

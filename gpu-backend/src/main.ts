@@ -23,9 +23,20 @@ import { logPriority } from "../../engine/onnx/thread-priority.js";
 import { workerModel } from "../../engine/onnx/worker-model.js";
 import type { SamplerKind } from "../../src/flow/samplers.js";
 import { BackendTelemetry } from "./telemetry.js";
+import { MAX_SEEDS } from "../../src/contract/backend-v1.js";
+import { wireNoiseLength } from "../../src/contract/noise-wire.js";
 
-/** Signed requests are small JSON: 64 seeds and a few fields. */
-const MAX_BODY_BYTES = 64 * 1024;
+/** Signed requests are small JSON: 64 seeds and a few fields... */
+const MAX_FIELDS_BYTES = 64 * 1024;
+
+/** ...and, in contract 3, the noise of up to MAX_SEEDS images of the largest model served. */
+function maxBodyBytes(served: ReadonlyMap<string, ServedModel>): number {
+  const sizes = [...served.values()].map(({ entry }) => {
+    const { channels, height, width } = entry.manifest.image;
+    return channels * height * width;
+  });
+  return MAX_FIELDS_BYTES + wireNoiseLength(MAX_SEEDS * Math.max(0, ...sizes));
+}
 
 function readConfig(): BackendConfig {
   try {
@@ -138,7 +149,7 @@ async function main(): Promise<void> {
     telemetry,
     clock: systemClock,
     logger,
-    auth: { key: await importSigningKey(config.secret), replay: new ReplayGuard(), maxBodyBytes: MAX_BODY_BYTES },
+    auth: { key: await importSigningKey(config.secret), replay: new ReplayGuard(), maxBodyBytes: maxBodyBytes(served) },
     ready: () => engine.ready(),
   });
 

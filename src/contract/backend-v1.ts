@@ -3,7 +3,9 @@
 // Contract 1: G's one pass. Contract 2 adds `sampler` (exact, jacobi): a backend lists the
 // contracts it speaks and each model's samplers in its readiness answer, and a router sends
 // contract 2 only to backends that announce the sampler (an older one would answer 400),
-// and contract 1 for G, which every backend speaks.
+// and contract 1 for G, which every backend speaks. Contract 3 adds `noise` (issue 26): the
+// images' own noise instead of the seeds', for the edits (class edits, inpainting,
+// reconstruction, interpolation); a router sends it only to backends that list 3.
 
 import { z } from "zod";
 import { UINT32_MAX } from "../schemas.js";
@@ -11,8 +13,15 @@ import { UINT32_MAX } from "../schemas.js";
 export const CONTRACT_VERSION = 1;
 /** The contract that carries `sampler` (issues 12, 16). */
 export const SAMPLER_CONTRACT_VERSION = 2;
+/** The contract that carries `noise` (issue 26). */
+export const NOISE_CONTRACT_VERSION = 3;
 /** What a backend of this build speaks (its readiness answer's `contracts`). */
-export const CONTRACT_VERSIONS = [CONTRACT_VERSION, SAMPLER_CONTRACT_VERSION] as const;
+export const CONTRACT_VERSIONS = [CONTRACT_VERSION, SAMPLER_CONTRACT_VERSION, NOISE_CONTRACT_VERSION] as const;
+const ContractSchema = z.union([
+  z.literal(CONTRACT_VERSION),
+  z.literal(SAMPLER_CONTRACT_VERSION),
+  z.literal(NOISE_CONTRACT_VERSION),
+]);
 
 /** A sampler on the wire: canonical (Jacobi schedules one count or one per block). */
 export const WireSamplerSchema = z.discriminatedUnion("kind", [
@@ -45,7 +54,7 @@ export type OutputMode = (typeof OUTPUT_MODES)[number];
 
 export const GenerateRequestSchema = z
   .strictObject({
-    contract: z.union([z.literal(CONTRACT_VERSION), z.literal(SAMPLER_CONTRACT_VERSION)]),
+    contract: ContractSchema,
     model: z.string().min(1).max(64),
     /** The backend refuses a request for another version than it loaded: keys name versions. */
     version: z.string().min(1).max(64),
@@ -59,10 +68,24 @@ export const GenerateRequestSchema = z
     timeout_ms: z.number().int().min(1).max(MAX_TIMEOUT_MS),
     /** Contract 2: how to draw the images; absent: G's one pass. */
     sampler: WireSamplerSchema.optional(),
+    /**
+     * Contract 3: the images' noise, base64 of little-endian float32 [seeds.length, C, H, W],
+     * decoded instead of the seeds' noise; `seeds` then only number the images. Such images
+     * are no sample's, so they have no key and `output` must be `inline`.
+     */
+    noise: z.string().min(1).optional(),
   })
-  .refine((r) => r.sampler === undefined || r.contract === SAMPLER_CONTRACT_VERSION, {
-    message: "sampler needs contract 2",
+  .refine((r) => r.sampler === undefined || r.contract !== CONTRACT_VERSION, {
+    message: "sampler needs contract 2 or 3",
     path: ["sampler"],
+  })
+  .refine((r) => (r.noise !== undefined) === (r.contract === NOISE_CONTRACT_VERSION), {
+    message: "noise comes with contract 3, and contract 3 with noise",
+    path: ["noise"],
+  })
+  .refine((r) => r.noise === undefined || r.output === "inline", {
+    message: "images of given noise are not stored: output must be inline",
+    path: ["output"],
   });
 
 export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
@@ -81,6 +104,7 @@ export type Timings = z.infer<typeof TimingsSchema>;
 
 export const GeneratedSampleSchema = z.object({
   seed: z.number().int(),
+  /** The sample key; "" for an image of given noise (contract 3). */
   key: z.string(),
   /** sampler=jacobi: iterations run per flow block (also in the PNG's tEXt). */
   iterations: z.array(z.number().int()).optional(),
@@ -89,7 +113,7 @@ export const GeneratedSampleSchema = z.object({
 });
 
 export const GenerateResponseSchema = z.looseObject({
-  contract: z.union([z.literal(CONTRACT_VERSION), z.literal(SAMPLER_CONTRACT_VERSION)]),
+  contract: ContractSchema,
   model: z.string(),
   version: z.string(),
   execution_provider: z.string(),

@@ -4,8 +4,10 @@
 
 import type { Clock } from "../clock.js";
 import {
+  CONTRACT_VERSION,
   GENERATE_PATH,
   GenerateResponseSchema,
+  SAMPLER_CONTRACT_VERSION,
   type GenerateRequest,
   type GenerateResponse,
 } from "../contract/backend-v1.js";
@@ -40,6 +42,8 @@ export interface BackendHealth {
   models: string[];
   /** The samplers it announced per model ref; a ref absent here runs G's one pass only. */
   samplers?: Record<string, string[]> | undefined;
+  /** The contracts it speaks; absent: 1 and 2 (a snapshot of an owner older than contract 3). */
+  contracts?: number[] | undefined;
   /** The breaker as the owner sees it, over the outcomes every isolate reported. */
   breaker: BreakerState;
   /** Requests in flight on it from the other isolates that reported them. */
@@ -77,6 +81,8 @@ export class Backend {
   private models = new Set<string>();
   /** Samplers beyond G's one pass it announced, per model ref (contract 2). */
   private samplers: Record<string, string[]> = {};
+  /** The contracts its last probe announced. */
+  private contracts: number[] = [];
   private readonly breaker: CircuitBreaker;
 
   constructor(
@@ -93,6 +99,11 @@ export class Backend {
   /** Serves the model with this sampler: G for any model it serves, others as announced. */
   serves(ref: string, kind = "g"): boolean {
     return this.models.has(ref) && (kind === "g" || (this.samplers[ref] ?? []).includes(kind));
+  }
+
+  /** It announced `contract` (3: decodes given noise). */
+  speaks(contract: number): boolean {
+    return this.contracts.includes(contract);
   }
 
   /** Up, serving the model and sampler, and its breaker (and the owner's) lets a request through now. */
@@ -117,6 +128,7 @@ export class Backend {
       probedAt: this.probedAt,
       models: [...this.models],
       samplers: this.samplers,
+      contracts: this.contracts,
       breaker: this.breakerState(),
       outstanding: this.outstanding,
       ...(this.problem === undefined ? {} : { problem: this.problem }),
@@ -133,6 +145,7 @@ export class Backend {
       this.up = health.up;
       this.models = new Set(health.models);
       this.samplers = health.samplers ?? {};
+      this.contracts = health.contracts ?? (health.up ? [CONTRACT_VERSION, SAMPLER_CONTRACT_VERSION] : []);
       this.probedAt = health.probedAt;
       this.problem = health.problem;
     }
@@ -167,6 +180,7 @@ export class Backend {
       this.problem = undefined;
       this.models = new Set(result.models);
       this.samplers = Object.fromEntries(Object.entries(result.samplers).map(([k, v]) => [k, [...v]]));
+      this.contracts = [...result.contracts];
     } else {
       this.markUnusable(result.cause, result.detail);
     }
@@ -179,6 +193,7 @@ export class Backend {
     this.downAt = this.deps.clock.now();
     this.models.clear();
     this.samplers = {};
+    this.contracts = [];
     this.problem = { cause, detail };
     if (!changed) return;
     const fields = { backend: this.host, cause, detail };

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from "../clock.js";
 import {
   CONTRACT_VERSION,
   MAX_SEEDS,
+  NOISE_CONTRACT_VERSION,
   SAMPLER_CONTRACT_VERSION,
   type GenerateRequest,
   type GenerateResponse,
@@ -171,8 +172,24 @@ export class PoolSampler implements Sampler {
     });
   }
 
-  /** Attempts until one succeeds, no backend may be tried again, or the deadline passes. */
-  private async attempt(
+  /** Contract 1 and 2 requests go to any eligible backend; contract 3 needs one that lists 3. */
+  private takes(b: Backend, ref: string, kind: SamplerKind, contract: number): boolean {
+    return b.eligible(ref, kind) && (contract !== NOISE_CONTRACT_VERSION || b.speaks(NOISE_CONTRACT_VERSION));
+  }
+
+  /** Some backend can decode given noise for the model with this sampler now (contract 3). */
+  decodes(model: ModelEntry, kind: SamplerKind = "g"): boolean {
+    return (
+      model.manifest.placements.includes("gpu") &&
+      this.backends.some((b) => this.takes(b, model.ref, kind, NOISE_CONTRACT_VERSION))
+    );
+  }
+
+  /**
+   * Attempts until one succeeds, no backend may be tried again, or the deadline passes
+   * (the sampler's own requests, and PoolDecoder's contract 3 ones).
+   */
+  async attempt(
     ref: string,
     kind: SamplerKind,
     request: Omit<GenerateRequest, "timeout_ms">,
@@ -186,7 +203,7 @@ export class PoolSampler implements Sampler {
       if (remaining <= 0) {
         throw new ApiError("sampler_timeout", `GPU backends did not answer within ${this.options.deadlineMs} ms`);
       }
-      const backend = this.choose(ref, kind, tries);
+      const backend = this.choose(ref, kind, request.contract, tries);
       if (backend === undefined) break;
       if (tries.size > 0 || failures.length > 0) this.metrics.retries.inc();
       tries.set(backend, (tries.get(backend) ?? 0) + 1);
@@ -216,13 +233,19 @@ export class PoolSampler implements Sampler {
    * The eligible backend with the fewest attempts for this request (so a retry goes to
    * another backend when there is one), then the fewest requests outstanding.
    */
-  private choose(ref: string, kind: SamplerKind, tries: ReadonlyMap<Backend, number>): Backend | undefined {
+  private choose(
+    ref: string,
+    kind: SamplerKind,
+    contract: number,
+    tries: ReadonlyMap<Backend, number>,
+  ): Backend | undefined {
     const n = this.backends.length;
     const start = this.turn++ % Math.max(n, 1);
     let best: Backend | undefined;
     for (let k = 0; k < n; k++) {
       const b = this.backends[(start + k) % n];
-      if (b === undefined || !b.eligible(ref, kind) || (tries.get(b) ?? 0) >= ATTEMPTS_PER_BACKEND) continue;
+      if (b === undefined || !this.takes(b, ref, kind, contract) || (tries.get(b) ?? 0) >= ATTEMPTS_PER_BACKEND)
+        continue;
       const rank = (x: Backend) => [tries.get(x) ?? 0, x.load()] as const;
       if (best === undefined) {
         best = b;

@@ -16,6 +16,8 @@ export type ProbeResult =
       models: readonly string[];
       /** Samplers per model ref that the backend announced (absent for a backend older than contract 2). */
       samplers: Readonly<Record<string, readonly string[]>>;
+      /** The contracts it speaks (`contracts`, else its one `contract`). */
+      contracts: readonly number[];
     }
   | { ok: false; cause: ProbeCause; detail: string };
 
@@ -54,7 +56,12 @@ async function interpret(res: Response): Promise<ProbeResult> {
   if (!ready.success) return { ok: false, cause: "bad_response", detail: "the handshake's answer breaks contract 1" };
   const samplers: Record<string, readonly string[]> = {};
   for (const m of ready.data.models) if (m.samplers !== undefined) samplers[`${m.id}@${m.version}`] = m.samplers;
-  return { ok: true, models: ready.data.models.map((m) => `${m.id}@${m.version}`), samplers };
+  return {
+    ok: true,
+    models: ready.data.models.map((m) => `${m.id}@${m.version}`),
+    samplers,
+    contracts: ready.data.contracts ?? [ready.data.contract],
+  };
 }
 
 /** One signed GET /v1/handshake of the backend at `url`, abandoned after `timeoutMs`. */

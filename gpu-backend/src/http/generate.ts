@@ -1,6 +1,7 @@
-// POST /v1/generate (contract 1): checks the request against the loaded model, queues its
+// POST /v1/generate (contracts 1-3): checks the request against the loaded model, queues its
 // images for batching, writes the PNGs to S3 under the sample keys (first writer wins)
 // and/or returns them inline, with the timings of each stage and the batch size they ran in.
+// Contract 3 brings the images' noise (the edits): decoded as given, answered inline, no keys.
 
 import { strongEtag, toBase64 } from "../../../src/bytes.js";
 import type { Clock } from "../../../src/clock.js";
@@ -11,6 +12,7 @@ import {
   resolveSamplerSpec,
   type SamplerKind,
 } from "../../../src/flow/samplers.js";
+import { noiseFromWire } from "../../../src/contract/noise-wire.js";
 import { readPngText } from "../../../src/png/text.js";
 import { DEFAULT_SAMPLER, type SamplerSpec } from "../../../src/samples/canonical.js";
 import { ApiError, invalidParam } from "../../../src/errors.js";
@@ -88,6 +90,21 @@ function requestSampler(deps: GenerateDeps, entry: ServedModel["entry"], request
   return resolveSamplerSpec(entry.manifest, { kind: "jacobi", iterations: wire.iterations, tolerance: wire.tolerance });
 }
 
+/** Contract 3's noise, checked against the model's image size; undefined for seeds. */
+function givenNoise(manifest: ServedModel["entry"]["manifest"], request: GenerateRequest): Float32Array | undefined {
+  if (request.noise === undefined) return undefined;
+  const { channels, height, width } = manifest.image;
+  const values = request.seeds.length * channels * height * width;
+  const noise = noiseFromWire(request.noise, values);
+  if (noise === undefined) {
+    throw invalidParam(
+      "noise",
+      `noise must be base64 of ${values} finite little-endian float32 values (${request.seeds.length} x ${channels}x${height}x${width})`,
+    );
+  }
+  return noise;
+}
+
 export async function generate(
   deps: GenerateDeps,
   request: GenerateRequest,
@@ -107,12 +124,23 @@ export async function generate(
     throw invalidParam("output", "this backend has no object store (S3_ENDPOINT); ask for output inline");
   }
   const sampler = requestSampler(deps, entry, request);
+  const noise = givenNoise(manifest, request);
   const keys = request.seeds.map((seed) =>
-    sampleKey({ modelId: manifest.id, version: manifest.version, classIndex: request.class, seed, guidance, sampler }),
+    noise === undefined
+      ? sampleKey({
+          modelId: manifest.id,
+          version: manifest.version,
+          classIndex: request.class,
+          seed,
+          guidance,
+          sampler,
+        })
+      : "",
   );
   const result = await deps.batcher.submit({
     ref: entry.ref,
     seeds: request.seeds,
+    ...(noise === undefined ? {} : { noise }),
     classInput: request.class ?? manifest.null_class,
     guidance,
     ...(sampler.kind === "g" ? {} : { sampler }),

@@ -28,6 +28,8 @@ export interface FakeBackend {
   held: (() => void)[];
   /** The secret it verifies signatures with (SECRET unless a test misconfigures it). */
   secret: string;
+  /** The contracts its handshake lists; absent: only `contract: 1` (an old backend). */
+  contracts?: number[];
 }
 
 export function fakeBackend(url: string, models: { id: string; version: string }[], script: Behaviour[] = ["ok"]) {
@@ -94,6 +96,7 @@ export function fakeFetch(backends: readonly FakeBackend[], nowMs: () => number)
       return json({
         status: "ready",
         contract: 1,
+        ...(backend.contracts === undefined ? {} : { contracts: backend.contracts }),
         models: backend.models.map((m) => ({ ...m, execution_provider: "cpu" })),
       });
     }

@@ -9,6 +9,8 @@ import type { LogFields, Logger } from "../../../src/logger.js";
 import { Registry } from "../../../src/metrics.js";
 import type { ModelEntry } from "../../../src/models/registry.js";
 import type { PoolConfig } from "../../../src/pool/config.js";
+import { noiseFromWire } from "../../../src/contract/noise-wire.js";
+import { PoolDecoder } from "../../../src/pool/pool-decoder.js";
 import { PoolSampler } from "../../../src/pool/pool-sampler.js";
 import { fixtureRegistry } from "../../helpers/fixtures.js";
 import { SECRET, fakeBackend, fakeFetch, type Behaviour, type FakeBackend } from "./fake-backends.js";
@@ -206,6 +208,30 @@ describe("PoolSampler routing", () => {
     for (const release of [...a.held, ...b.held]) release();
     expect((await first)[0]?.seed).toBe(1);
     expect((await second)[0]?.seed).toBe(2);
+  });
+});
+
+describe("PoolDecoder (contract 3)", () => {
+  it("decodes only where a backend lists contract 3, and sends it the noise there alone", async () => {
+    const [old, current] = backends(["ok"], ["ok"]);
+    if (old === undefined || current === undefined) throw new Error("no backend");
+    old.contracts = [1, 2];
+    const { sampler } = pool([old]);
+    await sampler.checkAll();
+    expect(new PoolDecoder(sampler).accepts(model)).toBe(false);
+
+    current.contracts = [1, 2, 3];
+    const both = pool([old, current]).sampler;
+    await both.checkAll();
+    const decoder = new PoolDecoder(both);
+    expect(decoder.accepts(model)).toBe(true);
+    expect(decoder.decodesExact(model)).toBe(false); // no backend announced exact
+    const noise = Float32Array.from({ length: 784 * 2 }, (_, i) => i / 1000);
+    // The fake answers bytes that are no PNG: the request, not the images, is under test here.
+    await decoder.decode({ model, classInput: 3, noise, count: 2, guidance: 1 }).catch((e: unknown) => e);
+    expect(old.requests).toEqual([]);
+    expect(current.requests[0]).toMatchObject({ contract: 3, class: 3, seeds: [0, 1], output: "inline" });
+    expect(noiseFromWire(current.requests[0]?.noise ?? "", 784 * 2)).toEqual(noise);
   });
 });
 
