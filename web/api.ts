@@ -65,7 +65,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The body as JSON; a non-2xx answer becomes an ApiRequestError with the service's message. */
-async function readJson(res: Response): Promise<unknown> {
+export async function readJson(res: Response): Promise<unknown> {
   const body: unknown = await res.json().catch(() => undefined);
   if (res.ok) return body;
   const error = isRecord(body) && isRecord(body.error) ? body.error : {};

@@ -9,6 +9,7 @@ import { canonicalSamplePath } from "../src/samples/sample-path.js";
 import { createServerSamples, listModels, type ModelInfo } from "./api.js";
 import { BatchTab } from "./batch-tab.js";
 import { BrowserSampler } from "./browser-sampler.js";
+import { EditTab } from "./edit-tab.js";
 import { EncodeTab } from "./encode-tab.js";
 import { wireTabs } from "./tabs.js";
 import {
@@ -179,6 +180,7 @@ async function start(): Promise<void> {
   if (first !== undefined) {
     encodeTab.setModel(first);
     batchTab.setModel(first);
+    editTab.setModel(first);
   }
   controls.seed.value = String(pickSeed(cryptoRandom));
   setBusy(false);
@@ -187,6 +189,7 @@ async function start(): Promise<void> {
 
 const encodeTab = new EncodeTab();
 const batchTab = new BatchTab();
+const editTab = new EditTab();
 wireTabs(document);
 controls.model.addEventListener("change", () => {
   const model = selectedModel(controls, models);
@@ -194,6 +197,7 @@ controls.model.addEventListener("change", () => {
     showModel(controls, model);
     encodeTab.setModel(model);
     batchTab.setModel(model);
+    editTab.setModel(model);
   }
 });
 document.getElementById("new-seed")?.addEventListener("click", () => {

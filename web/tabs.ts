@@ -1,4 +1,4 @@
-// The playground's tabs (Sample, Encode, Batch): ARIA tabs whose buttons show their own panel
+// The playground's tabs (Sample, Encode, Batch, Edit): ARIA tabs whose buttons show their own panel
 // and hide the others.
 
 export function wireTabs(root: Document): void {
