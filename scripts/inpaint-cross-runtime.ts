@@ -60,8 +60,8 @@ async function main(): Promise<void> {
         });
         const form = () => {
           const fd = new FormData();
-          fd.append("image", new Blob([img]), "i.png");
-          fd.append("mask", new Blob([mask]), "m.png");
+          fd.append("image", new Blob([img.slice()]), "i.png");
+          fd.append("mask", new Blob([mask.slice()]), "m.png");
           return fd;
         };
         const q = `/v1/inpaintings?model=fmnist-biflow-s&class=${cls}&seed=${seed}`;

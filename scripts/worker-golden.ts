@@ -95,8 +95,8 @@ async function main(): Promise<void> {
         const { width, height } = manifest.image;
         const mask = await encodePng({ width, height, channels: 1, pixels: lowerHalfMask(width, height) });
         const form = new FormData();
-        form.append("image", new Blob([png]), "image.png");
-        form.append("mask", new Blob([mask]), "mask.png");
+        form.append("image", new Blob([png.slice()]), "image.png");
+        form.append("mask", new Blob([mask.slice()]), "mask.png");
         const filled = new Uint8Array(
           await (await ok(await app.request(url, { method: "POST", body: form }), url)).arrayBuffer(),
         );
