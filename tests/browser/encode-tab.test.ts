@@ -11,6 +11,7 @@ import { decodePng } from "../../src/png/decode.js";
 import { ROOT } from "../helpers/fixtures.js";
 import { startRouter, type Running } from "../helpers/processes.js";
 import { launchChromium } from "./chromium.js";
+import { canvasGrey } from "./playground-page.js";
 
 interface ModelInfo {
   id: string;
@@ -43,16 +44,6 @@ afterAll(async () => {
   await router.stop("SIGTERM");
   await rm(dataDir, { recursive: true, force: true });
 });
-
-async function canvasGrey(page: Page, id: string): Promise<number[]> {
-  return page.$eval(`#${id}`, (canvas) => {
-    const c = canvas as HTMLCanvasElement;
-    const rgba = c.getContext("2d")?.getImageData(0, 0, c.width, c.height).data ?? [];
-    const out: number[] = [];
-    for (let p = 0; p < rgba.length; p += 4) out.push(rgba[p] ?? 0);
-    return out;
-  });
-}
 
 async function openEncodeTab(): Promise<Page> {
   const page = await browser.newPage();

@@ -99,3 +99,14 @@ export async function readServerImages(
     channels,
   );
 }
+
+/** A canvas's pixels as one grey sample each (its red channel): a grey raster's bytes, as drawn. */
+export async function canvasGrey(page: Page, id: string): Promise<number[]> {
+  return page.$eval(`#${id}`, (canvas) => {
+    const c = canvas as HTMLCanvasElement;
+    const rgba = c.getContext("2d")?.getImageData(0, 0, c.width, c.height).data ?? [];
+    const out: number[] = [];
+    for (let p = 0; p < rgba.length; p += 4) out.push(rgba[p] ?? 0);
+    return out;
+  });
+}
