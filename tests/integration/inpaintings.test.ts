@@ -67,11 +67,9 @@ function body(mask: Uint8Array): FormData {
   return form;
 }
 
-async function onRouter(query: string, mask: Uint8Array) {
-  const res = await fetch(`${router.url}/v1/inpaintings?model=fmnist-biflow-s&${query}`, {
-    method: "POST",
-    body: body(mask),
-  });
+/** The same request to the router process and to the in-process WASM app. */
+async function answer(request: Response | Promise<Response>) {
+  const res = await request;
   expect(res.status).toBe(200);
   return {
     sampler: res.headers.get("x-sampler"),
@@ -79,17 +77,11 @@ async function onRouter(query: string, mask: Uint8Array) {
   };
 }
 
-async function onWasm(query: string, mask: Uint8Array) {
-  const res = await wasm.app.request(`/v1/inpaintings?model=fmnist-biflow-s&${query}`, {
-    method: "POST",
-    body: body(mask),
-  });
-  expect(res.status).toBe(200);
-  return {
-    sampler: res.headers.get("x-sampler"),
-    pixels: readPngWithZlib(new Uint8Array(await res.arrayBuffer())).pixels,
-  };
-}
+const inpaintPath = (query: string) => `/v1/inpaintings?model=fmnist-biflow-s&${query}`;
+const onRouter = (query: string, mask: Uint8Array) =>
+  answer(fetch(`${router.url}${inpaintPath(query)}`, { method: "POST", body: body(mask) }));
+const onWasm = (query: string, mask: Uint8Array) =>
+  answer(wasm.app.request(inpaintPath(query), { method: "POST", body: body(mask) }));
 
 describe("POST /v1/inpaintings on fmnist-biflow-s", () => {
   for (const [name, filled] of [
