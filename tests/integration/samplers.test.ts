@@ -226,7 +226,7 @@ describe("the GPU backend pool routes a sampler only to backends that announce i
       contracts: number[];
       models: { id: string; samplers: string[] }[];
     };
-    expect(ready.contracts).toEqual([1, 2]);
+    expect(ready.contracts).toEqual([1, 2, 3]);
     expect(ready.models.find((m) => m.id === MODEL)?.samplers).toEqual(["g", "exact", "jacobi"]);
   });
 
