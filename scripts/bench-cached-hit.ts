@@ -5,22 +5,11 @@
 // so both see the same machine. BENCH_ROUNDS (default 20) x BENCH_REQUESTS (default 50).
 // Output: one JSON line per configuration (median requests/s over rounds, latency).
 
-import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startRouter } from "../tests/helpers/processes.js";
-
-const API_KEY = "bench-api-key-0123456789abcdef";
-const CONTROLS = {
-  URL_SIGNING_KEY: "bench-url-signing-key-0123456789abcdef",
-  API_KEYS: createHash("sha256").update(API_KEY).digest("hex"),
-  // High enough never to refuse: the cost of counting, not of refusing, is measured.
-  RATE_LIMIT_REQUESTS_PER_MINUTE: "1000000",
-  RATE_LIMIT_IMAGES_PER_MINUTE: "1000000",
-  METRICS_TOKEN: "bench-metrics-token-0123",
-  CORS_ORIGINS: "https://app.example",
-};
+import { BENCH_API_KEY as API_KEY, PUBLIC_SETTINGS as CONTROLS } from "./bench/public-settings.js";
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;

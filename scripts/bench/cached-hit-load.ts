@@ -1,13 +1,16 @@
-// The cached-hit comparison of `npm run bench` (p5): requests/s and p99 of a stored sample's
-// canonical URL through the router as `npm start` runs it (defaults: abuse controls off)
-// against a bare Hono handler on @hono/node-server serving the same bytes from memory, under
-// the same load tool (autocannon) and connection count, alternating rounds.
+// The cached-hit comparison of `npm run bench` (p5): requests/s and p99 of a cached sample's
+// canonical URL through the router as `npm start` runs it, on its defaults (abuse controls
+// off) and on the public-deployment settings (scripts/bench/public-settings.ts: the URL
+// signed, API keys, both rate limits, a metrics token, CORS origins), against a bare Hono
+// handler on @hono/node-server serving the same bytes from memory. One load tool
+// (autocannon), one connection count, the three servers taking turns within each round.
 
 import { createRequire } from "node:module";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startProcess, startRouter } from "../../tests/helpers/processes.js";
+import { startProcess, startRouter, type Running } from "../../tests/helpers/processes.js";
+import { BENCH_API_KEY, PUBLIC_SETTINGS } from "./public-settings.js";
 import { median, round } from "./stats.js";
 
 interface AutocannonResult {
@@ -26,13 +29,56 @@ type Autocannon = (options: {
 // autocannon ships no types; its documented promise API is all this uses.
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
+export interface LoadFigure {
+  requests_per_s: number;
+  p99_ms: number;
+}
+
+/** One router setting against the bare handler, medians over the rounds. */
+export interface HitComparison {
+  router: LoadFigure;
+  bare_hono: LoadFigure;
+  /** Median router requests/s over median bare requests/s. */
+  ratio: number;
+}
+
 export interface CachedHitResult {
+  client: "autocannon";
   connections: number;
   seconds: number;
   rounds: number;
-  router: { requests_per_s: number; p99_ms: number };
-  bare_hono: { requests_per_s: number; p99_ms: number };
-  ratio: number;
+  defaults: HitComparison;
+  public_deployment: HitComparison & { settings: string[] };
+}
+
+const SUBJECTS = ["defaults", "bare_hono", "public_deployment"] as const;
+type Subject = (typeof SUBJECTS)[number];
+
+/** A router on a fresh data directory, and the canonical URL of one sample it holds in its cache. */
+async function routerWithSample(
+  model: string,
+  env: Record<string, string>,
+  headers: Record<string, string>,
+): Promise<{ router: Running & { url: string }; dataDir: string; target: string; png: Uint8Array }> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "biflow-bench-hit-"));
+  const router = await startRouter({
+    MODELS_DIR: "",
+    DATA_DIR: dataDir,
+    S3_ENDPOINT: "",
+    GPU_BACKEND_URLS: "",
+    ...env,
+  });
+  const res = await fetch(`${router.url}/v1/samples`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ model, n: 1, class: 1, seed: 42 }),
+  });
+  if (res.status !== 200) throw new Error(`POST /v1/samples answered ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { samples: { url: string }[] };
+  const url = new URL(body.samples[0]?.url ?? "");
+  // The first GET reads the PNG (and fills the cache, if the POST did not).
+  const png = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  return { router, dataDir, target: url.pathname + url.search, png };
 }
 
 export async function cachedHitLoad(
@@ -41,32 +87,30 @@ export async function cachedHitLoad(
   seconds: number,
   rounds: number,
 ): Promise<CachedHitResult> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "biflow-bench-hit-"));
-  const router = await startRouter({
-    MODELS_DIR: "",
-    DATA_DIR: dataDir,
-    S3_ENDPOINT: "",
-    GPU_BACKEND_URLS: "",
-  });
-  let bare;
+  const started: { stop: () => Promise<unknown>; dataDir?: string }[] = [];
   try {
-    const res = await fetch(`${router.url}/v1/samples/${model}/1/42.png`);
-    if (res.status !== 200) throw new Error(`sample answered ${res.status}`);
-    const canonical = new URL(res.url);
-    const png = path.join(dataDir, "sample.png");
-    await writeFile(png, new Uint8Array(await res.arrayBuffer()));
-    bare = await startProcess(process.execPath, ["--import", "tsx", "scripts/bench/bare-hono.ts", png], {
+    const defaults = await routerWithSample(model, {}, {});
+    started.push({ stop: () => defaults.router.stop("SIGTERM"), dataDir: defaults.dataDir });
+    const open = await routerWithSample(model, PUBLIC_SETTINGS, { authorization: `Bearer ${BENCH_API_KEY}` });
+    started.push({ stop: () => open.router.stop("SIGTERM"), dataDir: open.dataDir });
+    if (!open.target.includes("sig=")) throw new Error("public deployment: the sample URL is not signed");
+    const png = path.join(defaults.dataDir, "sample.png");
+    await writeFile(png, defaults.png);
+    const bare = await startProcess(process.execPath, ["--import", "tsx", "scripts/bench/bare-hono.ts", png], {
       ready: /listening on (http:\/\/[^\s]+)/,
       name: "bare hono",
     });
-    const targets = {
-      router: router.url + canonical.pathname + canonical.search,
+    started.push({ stop: () => bare.stop("SIGTERM") });
+    const targets: Record<Subject, string> = {
+      defaults: defaults.router.url + defaults.target,
       bare_hono: `${bare.match[1] ?? ""}/x.png`,
+      public_deployment: open.router.url + open.target,
     };
-    const runs: Record<keyof typeof targets, AutocannonResult[]> = { router: [], bare_hono: [] };
+    const runs: Record<Subject, AutocannonResult[]> = { defaults: [], bare_hono: [], public_deployment: [] };
     for (const url of Object.values(targets)) await autocannon({ url, connections, duration: 1, pipelining: 1 });
     for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? (["router", "bare_hono"] as const) : (["bare_hono", "router"] as const);
+      // Each subject takes each position in turn, so drift in the machine's load spreads evenly.
+      const order = SUBJECTS.map((_, i) => SUBJECTS[(i + r) % SUBJECTS.length] as Subject);
       for (const name of order) {
         const result = await autocannon({ url: targets[name], connections, duration: seconds, pipelining: 1 });
         if (result.non2xx > 0 || result.errors > 0)
@@ -77,22 +121,29 @@ export async function cachedHitLoad(
         );
       }
     }
-    const summary = (xs: AutocannonResult[]) => ({
+    const summary = (xs: AutocannonResult[]): LoadFigure => ({
       requests_per_s: round(median(xs.map((x) => x.requests.average))),
       p99_ms: round(median(xs.map((x) => x.latency.p99)), 2),
     });
-    const routerSummary = summary(runs.router);
-    const bareSummary = summary(runs.bare_hono);
+    const bareFigure = summary(runs.bare_hono);
+    const against = (name: Subject): HitComparison => {
+      const figure = summary(runs[name]);
+      return {
+        router: figure,
+        bare_hono: bareFigure,
+        ratio: round(figure.requests_per_s / bareFigure.requests_per_s, 3),
+      };
+    };
     return {
+      client: "autocannon",
       connections,
       seconds,
       rounds,
-      router: routerSummary,
-      bare_hono: bareSummary,
-      ratio: round(routerSummary.requests_per_s / bareSummary.requests_per_s, 3),
+      defaults: against("defaults"),
+      public_deployment: { ...against("public_deployment"), settings: Object.keys(PUBLIC_SETTINGS) },
     };
   } finally {
-    await Promise.all([router.stop("SIGTERM"), bare?.stop("SIGTERM")]);
-    await rm(dataDir, { recursive: true, force: true });
+    await Promise.all(started.map((s) => s.stop()));
+    for (const { dataDir } of started) if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
   }
 }
