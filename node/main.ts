@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     host: config.host,
     timeouts: config.http,
     answersFromMemory: node.answersFromMemory,
+    ...(node.answerHeld === undefined ? {} : { answerHeld: node.answerHeld }),
   };
   const server = serveHttp(options, (info: AddressInfo) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;

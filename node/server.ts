@@ -4,7 +4,11 @@
 
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import path from "node:path";
-import { createApp } from "../src/app.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createApp, tokenBucketLimiters } from "../src/app.js";
+import { REQUEST_ID_MAX_LENGTH } from "../src/limits.js";
+import { PNG_ROUTE_NAME } from "../src/routes/samples.js";
+import { HotHits } from "../src/samples/hot-hits.js";
 import { LruSampleCache } from "../src/cache/lru.js";
 import { inMemorySample } from "../src/samples/memory-hit.js";
 import { noCache } from "../src/cache/sample-cache.js";
@@ -20,7 +24,8 @@ import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
 import type { ObjectStore } from "../src/storage/object-store.js";
 import { resilientStore } from "../src/storage/resilient.js";
 import { S3ObjectStore } from "../src/storage/s3.js";
-import { nodeClientAddress } from "./client-address.js";
+import { incomingClientAddress, nodeClientAddress } from "./client-address.js";
+import { heldAnswers } from "./held-answers.js";
 import type { NodeConfig } from "./config.js";
 import { FsObjectStore } from "./fs-object-store.js";
 import { eitherIndex, KnownStoredKeys, recordingStore } from "./known-stored.js";
@@ -52,6 +57,8 @@ export interface NodeApp {
   warmUp(): Promise<void>;
   /** Request targets the cache holds or the store is known to hold: they skip the server's queue under load. */
   answersFromMemory: (target: string) => boolean;
+  /** Cache hits the app has served before, answered again without it (node/held-answers.ts). */
+  answerHeld: ((request: IncomingMessage, response: ServerResponse) => boolean) | undefined;
 }
 
 export function createStore(config: NodeConfig): ObjectStore {
@@ -108,6 +115,19 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
           logger,
         });
   const jobs = createNodeJobs(config);
+  const limiters = tokenBucketLimiters(config.core, systemClock);
+  const hotHits =
+    lru === undefined
+      ? undefined
+      : new HotHits({
+          cache: lru,
+          telemetry,
+          logger,
+          clock: systemClock,
+          ...(limiters.requests === undefined ? {} : { requests: limiters.requests }),
+          route: PNG_ROUTE_NAME,
+          requestIdMaxLength: REQUEST_ID_MAX_LENGTH,
+        });
   const app = createApp({
     config: config.core,
     registry,
@@ -129,7 +149,9 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
     logger,
     ortWebFiles: await nodeOrtWebFiles(),
     clientAddress: nodeClientAddress(config.core.access.trustedProxies),
+    limiters,
     jobs,
+    ...(hotHits === undefined ? {} : { heldHits: hotHits }),
   });
   const warmUp = async () => {
     const report = await engine.start();
@@ -138,5 +160,7 @@ export async function createNodeApp(config: NodeConfig, logger: Logger): Promise
   };
   // Cache hits and samples known to be stored run ahead of queued work (turns.ts).
   const answersFromMemory = inMemorySample(registry, lru === undefined ? knownStored : eitherIndex(lru, knownStored));
-  return { app, sampler, engine, pool, store, jobs, warmUp, answersFromMemory };
+  const answerHeld =
+    hotHits === undefined ? undefined : heldAnswers(hotHits, incomingClientAddress(config.core.access.trustedProxies));
+  return { app, sampler, engine, pool, store, jobs, warmUp, answersFromMemory, answerHeld };
 }

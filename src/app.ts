@@ -15,7 +15,7 @@ import { REQUEST_ID_MAX_LENGTH } from "./limits.js";
 import { observeRequests } from "./middleware/access-log/index.js";
 import { requireApiKey, requireToken } from "./middleware/api-key/index.js";
 import { requestId } from "./middleware/request-id/index.js";
-import { addressGroup } from "./middleware/client-ip/index.js";
+import { addressKey } from "./middleware/client-ip/index.js";
 import { corsPolicy, POST_ENDPOINTS } from "./middleware/cors/index.js";
 import { limitRequests, TokenBucketLimiter, type Limiters } from "./middleware/rate-limit/index.js";
 import { SampleAccess } from "./middleware/sample-access/index.js";
@@ -39,7 +39,7 @@ import { PNG_ROUTE, PNG_ROUTE_NAME, registerSampleRoutes } from "./routes/sample
 import type { ChooseSampler, Sampler } from "./sampler.js";
 import { cryptoRandom, type RandomSource } from "./samples/params.js";
 import { SampleService } from "./samples/service.js";
-import type { Services } from "./services.js";
+import type { HeldHits, Services } from "./services.js";
 import type { ObjectStore } from "./storage/object-store.js";
 import { Telemetry } from "./telemetry.js";
 import { validationError } from "./validation.js";
@@ -75,12 +75,17 @@ export interface AppDeps {
   limiters?: Limiters;
   /** Batch jobs' executor (src/jobs/host.ts); absent: no jobs API here (404). */
   jobs?: JobsAttachment;
+  /** Cache hits the runtime answers itself once the app has served them (Node: src/samples/hot-hits.ts). */
+  heldHits?: HeldHits;
 }
 
 export const API_VERSION = "0.1.0";
 
 /** In-process token buckets for the limits the configuration switches on (Node). */
-export function tokenBucketLimiters(config: Config, clock: Clock): Limiters {
+export function tokenBucketLimiters(
+  config: Config,
+  clock: Clock,
+): { requests?: TokenBucketLimiter; images?: TokenBucketLimiter } {
   const { requestsPerMinute, imagesPerMinute } = config.access;
   return {
     ...(requestsPerMinute > 0 ? { requests: new TokenBucketLimiter("requests", requestsPerMinute, clock) } : {}),
@@ -104,7 +109,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   const { access } = deps.config;
   const limiters = deps.limiters ?? tokenBucketLimiters(deps.config, clock);
   const clientAddress = deps.clientAddress ?? (() => undefined);
-  const clientKey = (c: Context) => c.get("clientKey") ?? `ip:${addressGroup(clientAddress(c) ?? "unknown")}`;
+  const clientKey = (c: Context) => c.get("clientKey") ?? addressKey(clientAddress(c));
   const services: Services = {
     config: deps.config,
     registry: deps.registry,
@@ -129,6 +134,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       ...(deps.choose === undefined ? {} : { choose: deps.choose }),
       ...(deps.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: deps.retryAfterSeconds }),
     }),
+    ...(deps.heldHits === undefined ? {} : { heldHits: deps.heldHits }),
   };
 
   const app = new OpenAPIHono({

@@ -23,18 +23,26 @@ function serialise(value: unknown): unknown {
 
 export function createJsonLogger(options: { level: LogLevel; clock: Clock; write: (line: string) => void }): Logger {
   const threshold = LOG_LEVELS.indexOf(options.level);
-  const log =
-    (level: LogLevel) =>
-    (message: string, fields: LogFields = {}): void => {
-      if (LOG_LEVELS.indexOf(level) < threshold) return;
-      const entry: Record<string, unknown> = {
-        time: new Date(options.clock.now()).toISOString(),
-        level,
-        message,
-      };
-      for (const [key, value] of Object.entries(fields)) entry[key] = serialise(value);
+  // A busy router writes many lines per millisecond (an access-log line per request): each
+  // millisecond's timestamp is formatted once.
+  let lastMs = Number.NaN;
+  let lastTime = "";
+  const time = (): string => {
+    const ms = options.clock.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastTime = new Date(ms).toISOString();
+    }
+    return lastTime;
+  };
+  const log = (level: LogLevel) => {
+    if (LOG_LEVELS.indexOf(level) < threshold) return (): void => undefined;
+    return (message: string, fields: LogFields = {}): void => {
+      const entry: Record<string, unknown> = { time: time(), level, message };
+      for (const key of Object.keys(fields)) entry[key] = serialise(fields[key]);
       options.write(JSON.stringify(entry));
     };
+  };
   return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
 }
 

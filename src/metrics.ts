@@ -66,6 +66,17 @@ abstract class ScalarFamily extends Family<{ value: number }> {
     this.stateFor(labels).value += by;
   }
 
+  /**
+   * inc() for one label set, its series looked up once: for a path that counts the same
+   * labels on every request. The series exists from then on (rendered, at 0 until counted).
+   */
+  bound(labels: Labels = {}): (by?: number) => void {
+    const state = this.stateFor(labels);
+    return (by = 1) => {
+      state.value += by;
+    };
+  }
+
   /** Current value of one series (for tests and health output). */
   get(labels: Labels = {}): number {
     return this.stateFor(labels).value;
@@ -123,7 +134,16 @@ export class Histogram extends Family<HistogramState> {
   }
 
   observe(labels: Labels, value: number): void {
+    this.record(this.stateFor(labels), value);
+  }
+
+  /** observe() for one label set, its series looked up once (as Counter.bound). */
+  bound(labels: Labels): (value: number) => void {
     const state = this.stateFor(labels);
+    return (value) => this.record(state, value);
+  }
+
+  private record(state: HistogramState, value: number): void {
     // Buckets are cumulative in the exposition format: every bucket >= value counts it.
     this.buckets.forEach((le, i) => {
       if (value <= le) state.counts[i] = (state.counts[i] ?? 0) + 1;

@@ -32,6 +32,13 @@ export interface Services {
   random: RandomSource;
   /** URL signatures and image quotas: who may make the service compute. */
   access: SampleAccess;
+  /** Where cache hits of sample URLs are kept for the Node server to answer itself (src/samples/hot-hits.ts). */
+  heldHits?: HeldHits;
+}
+
+/** What the app tells the held answers: a GET of `target` was a 200 from the cache's image under `key`. */
+export interface HeldHits {
+  remember(target: string, key: string, cacheControl: string): void;
 }
 
 /** The model named by the client, or model_not_found (404) listing the known ids. */

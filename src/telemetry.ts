@@ -16,6 +16,10 @@ export interface CacheSize {
   readonly size: number;
 }
 
+function lookupLabels(layer: CacheLayer, hit: boolean): Record<string, string> {
+  return { layer, result: hit ? "hit" : "miss" };
+}
+
 export class Telemetry {
   readonly registry = new Registry();
   readonly requests: Counter = this.registry.counter(
@@ -88,7 +92,12 @@ export class Telemetry {
   }
 
   lookup(layer: CacheLayer, hit: boolean): void {
-    this.lookups.inc({ layer, result: hit ? "hit" : "miss" });
+    this.lookups.inc(lookupLabels(layer, hit));
+  }
+
+  /** lookup() of one layer and result, bound once (Counter.bound). */
+  boundLookup(layer: CacheLayer, hit: boolean): () => void {
+    return this.lookups.bound(lookupLabels(layer, hit));
   }
 
   render(): string {

@@ -4,7 +4,13 @@
 // operations requests answered ahead of a flood (turns.ts).
 
 import { serve, type Http2Bindings, type HttpBindings, type ServerType } from "@hono/node-server";
-import { createServer, type RequestListener, type ServerOptions } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerOptions,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ConfigReader } from "../../src/config/reader.js";
 import { inTurns, OPERATIONS_PATHS } from "./turns.js";
@@ -91,6 +97,8 @@ export interface ServeOptions {
   fetch: FetchHandler;
   /** Request targets answered from memory, which skip the queue under load (engine/http/turns.ts). */
   answersFromMemory?: (target: string) => boolean;
+  /** Answers held in memory, written without the fetch handler (engine/http/turns.ts). */
+  answerHeld?: (request: IncomingMessage, response: ServerResponse) => boolean;
   port: number;
   host: string;
   timeouts: HttpTimeouts;
@@ -112,6 +120,7 @@ export function serveHttp(options: ServeOptions, onListening: (info: AddressInfo
             sliceMs: TURN_SLICE_MS,
             urgentPaths: OPERATIONS_PATHS,
             ...(options.answersFromMemory === undefined ? {} : { answersFromMemory: options.answersFromMemory }),
+            ...(options.answerHeld === undefined ? {} : { answerHeld: options.answerHeld }),
           }),
         )) as typeof createServer,
     },

@@ -29,6 +29,11 @@ export interface TurnOptions {
    * answers the process holds in memory (the router's cached samples, src/samples/memory-hit.ts).
    */
   answersFromMemory?: (target: string) => boolean;
+  /**
+   * Runs first for each request of that lane: writes a whole answer held in memory and says
+   * true, or says false and the listener runs (the router's held cache hits, node/held-answers.ts).
+   */
+  answerHeld?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
 
 /** The request's path without its query (the raw request target). */
@@ -104,11 +109,14 @@ export function inTurns(listener: Listener, options: TurnOptions): Listener {
     (request.method === "GET" || request.method === "HEAD") &&
     fromMemory(request.url ?? "");
 
+  const answerHeld = options.answerHeld;
   return (request, response) => {
     if (urgent.has(pathOf(request))) return listener(request, response);
-    (inMemory(request) ? fast : ordinary).push(() => {
+    const held = inMemory(request);
+    (held ? fast : ordinary).push(() => {
       // A client that left while its request waited is not worth a handler run.
       if (request.destroyed || response.destroyed) return;
+      if (held && answerHeld?.(request, response) === true) return;
       void listener(request, response);
     });
     schedule();

@@ -32,11 +32,21 @@ export class LruSampleCache implements SampleCache {
   }
 
   get(key: string): Promise<CachedSample | undefined> {
+    return Promise.resolve(this.getNow(key));
+  }
+
+  /** The sample held under `key`, without touching its recency. */
+  peek(key: string): CachedSample | undefined {
+    return this.entries.get(key)?.sample;
+  }
+
+  /** get() without the promise, for answers prepared ahead of requests (src/samples/hot-hits.ts). */
+  getNow(key: string): CachedSample | undefined {
     const entry = this.entries.get(key);
-    if (entry === undefined) return Promise.resolve(undefined);
+    if (entry === undefined) return undefined;
     this.entries.delete(key);
     this.entries.set(key, entry);
-    return Promise.resolve(entry.sample);
+    return entry.sample;
   }
 
   put(key: string, sample: CachedSample): Promise<void> {

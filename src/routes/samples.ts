@@ -12,6 +12,7 @@ import type { ModelEntry } from "../models/registry.js";
 import { sampleSeeds } from "../noise/gaussian.js";
 import { canonicalSamplePath, parseSampleUrl, sampleKey } from "../samples/canonical.js";
 import { pickSeed, resolveGuidance } from "../samples/params.js";
+import { IMMUTABLE_CACHE_CONTROL } from "../samples/http.js";
 import { iterationsRun } from "../samples/png-responses.js";
 import { resolveSampleUrl, type ResolvedSampleUrl } from "../samples/sample-url.js";
 import { redirectToCanonical, serveImage } from "../samples/serve-image.js";
@@ -201,11 +202,31 @@ export function registerSampleRoutes(app: OpenAPIHono, services: Services): void
   });
 
   app.get(PNG_ROUTE, async (c) => {
-    const parts = parseSampleUrl(new URL(c.req.url));
+    const url = new URL(c.req.url);
+    const parts = parseSampleUrl(url);
     const model = requireModel(services.registry, parts.model);
     const target = resolveSampleUrl(parts, model.manifest);
     if (!target.isCanonical) return redirectToCanonical(services, c, target.canonical);
-    return canonicalSample(services, c, model, target, c.req.header("if-none-match"), await scopeOf(services, c, true));
+    const ifNoneMatch = c.req.header("if-none-match");
+    const response = await canonicalSample(services, c, model, target, ifNoneMatch, await scopeOf(services, c, true));
+    // A plain GET served from the cache: the Node server answers this target itself from now
+    // on. Not in strict mode, whose answers depend on the signature and the time.
+    const { heldHits } = services;
+    if (
+      heldHits !== undefined &&
+      response.status === 200 &&
+      c.req.method === "GET" &&
+      ifNoneMatch === undefined &&
+      !services.access.strict &&
+      c.get("sampleOutcome")?.source === "cache"
+    ) {
+      heldHits.remember(
+        url.pathname + url.search,
+        sampleKey(target.id),
+        services.access.cacheControlFor(IMMUTABLE_CACHE_CONTROL, undefined),
+      );
+    }
+    return response;
   });
 
   // Hono's path syntax cannot say "{seed}.png", so this route is documented by hand, with

@@ -49,15 +49,22 @@ export function notModifiedResponse(sample: PngMeta, cacheControl = IMMUTABLE_CA
   return new Response(null, { status: 304, headers: pngHeaders(sample, cacheControl) });
 }
 
+/** The headers of a 200 with the PNG itself (pngResponse's, and the Node server's held answers'). */
+export function pngBodyHeaders(sample: FoundSample, cacheControl: string): Record<string, string> {
+  return {
+    ...pngHeaders(sample, cacheControl),
+    "content-type": PNG_CONTENT_TYPE,
+    "content-length": String(sample.bytes.length),
+  };
+}
+
 export function pngResponse(
   sample: FoundSample,
   ifNoneMatch: string | undefined,
   cacheControl = IMMUTABLE_CACHE_CONTROL,
 ): Response {
-  const headers = pngHeaders(sample, cacheControl);
-  if (etagMatches(ifNoneMatch, sample.etag)) return new Response(null, { status: 304, headers });
-  return new Response(sample.bytes.slice(), {
-    status: 200,
-    headers: { ...headers, "content-type": PNG_CONTENT_TYPE, "content-length": String(sample.bytes.length) },
-  });
+  if (etagMatches(ifNoneMatch, sample.etag)) {
+    return new Response(null, { status: 304, headers: pngHeaders(sample, cacheControl) });
+  }
+  return new Response(sample.bytes.slice(), { status: 200, headers: pngBodyHeaders(sample, cacheControl) });
 }

@@ -1,10 +1,15 @@
 // Which client a request comes from, for per-client rate limits: the peer address, or the
 // X-Forwarded-For hop the nearest trusted proxy saw (Node), or CF-Connecting-IP (Workers).
 
-import { cidrContains, parseCidr, parseIp, type Cidr } from "./address.js";
+import { addressGroup, cidrContains, parseCidr, parseIp, type Cidr } from "./address.js";
 
 export type { Cidr } from "./address.js";
 export { addressGroup } from "./address.js";
+
+/** Who the quotas of a request without an accepted API key count against: its client's address group. */
+export function addressKey(address: string | undefined): string {
+  return `ip:${addressGroup(address ?? "unknown")}`;
+}
 
 export function parseTrustedProxies(entries: readonly string[]): Cidr[] {
   return entries.flatMap((e) => {

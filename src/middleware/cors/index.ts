@@ -62,6 +62,20 @@ function policy(origin: "*" | readonly string[], allowMethods: string[]): Policy
 
 const EXPOSE_HEADERS = exposeHeaders.join(",");
 
+/** The CORS headers of a non-preflight answer to a request whose Origin is allowed as `allowOrigin` (null: not). */
+function answerHeaders(allowOrigin: string | null): Record<string, string> {
+  return {
+    ...(allowOrigin === null ? {} : { "access-control-allow-origin": allowOrigin }),
+    "access-control-expose-headers": EXPOSE_HEADERS,
+  };
+}
+
+/**
+ * What every non-preflight answer of the open policy (sample URLs, /v1/models, model files)
+ * carries, whatever the request's Origin: answers prepared ahead of requests use it as is.
+ */
+export const OPEN_CORS_HEADERS: Readonly<Record<string, string>> = answerHeaders("*");
+
 /**
  * One middleware for /v1/*: the open policy for GET resources, the listed origins for POSTs.
  * Preflights go to hono/cors; on other requests the headers are added once the handler
@@ -78,11 +92,10 @@ export function corsPolicy(origins: readonly string[]): MiddlewareHandler {
       path === JOBS_PATH || path.startsWith(`${JOBS_PATH}/`) ? jobs : POST_ENDPOINTS.includes(path) ? listed : open;
     if (c.req.method === "OPTIONS") return chosen.preflight(c, next);
     await next();
-    const allowOrigin = chosen.allow(c.req.header("origin") ?? "");
-    setResponseHeaders(c, {
-      ...(allowOrigin === null ? {} : { "access-control-allow-origin": allowOrigin }),
-      "access-control-expose-headers": EXPOSE_HEADERS,
-    });
+    setResponseHeaders(
+      c,
+      chosen === open ? OPEN_CORS_HEADERS : answerHeaders(chosen.allow(c.req.header("origin") ?? "")),
+    );
     if (chosen.variesByOrigin) setResponseHeaders(c, { vary: "Origin" }, { append: true });
   };
 }

@@ -26,6 +26,11 @@ export interface RateLimiter {
   readonly name: LimitName;
   /** Takes `cost` units from `key`'s quota, or refuses and takes nothing. */
   take(key: string, cost: number): Promise<RateDecision>;
+  /**
+   * The same decision without a promise, where the limiter decides in process (Node's token
+   * bucket); answers prepared ahead of requests need it, and are not used without it.
+   */
+  takeNow?(key: string, cost: number): RateDecision;
 }
 
 export interface Limiters {

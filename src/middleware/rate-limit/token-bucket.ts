@@ -26,6 +26,10 @@ export class TokenBucketLimiter implements RateLimiter {
   }
 
   take(key: string, cost: number): Promise<RateDecision> {
+    return Promise.resolve(this.takeNow(key, cost));
+  }
+
+  takeNow(key: string, cost: number): RateDecision {
     const now = this.clock.monotonic();
     const bucket = this.refill(key, now);
     const ok = cost <= bucket.tokens;
@@ -33,7 +37,7 @@ export class TokenBucketLimiter implements RateLimiter {
     // A cost over the whole quota can never pass: say so with a full window, not a false hope.
     const wait = cost > this.perMinute ? WINDOW_SECONDS * 1000 : Math.max(0, (cost - bucket.tokens) / this.perMs);
     if (this.buckets.size > SWEEP_ABOVE) this.sweep(now);
-    return Promise.resolve({
+    return {
       ok,
       retryAfterSeconds: ok ? 0 : Math.max(1, Math.ceil(wait / 1000)),
       state: {
@@ -42,7 +46,7 @@ export class TokenBucketLimiter implements RateLimiter {
         remaining: Math.floor(bucket.tokens),
         resetSeconds: Math.ceil((this.perMinute - bucket.tokens) / this.perMs / 1000),
       },
-    });
+    };
   }
 
   private refill(key: string, now: number): Bucket {

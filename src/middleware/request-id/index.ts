@@ -11,11 +11,14 @@ export const REQUEST_ID_HEADER = "x-request-id";
 /** Word characters, '-' and '=' only: a request id goes into logs and headers verbatim. */
 const PLAIN = /^[\w\-=]+$/;
 
+/** The id of a request that sent `given` (its X-Request-Id header, if any). */
+export function chooseRequestId(given: string | undefined, limitLength: number): string {
+  return given !== undefined && given.length <= limitLength && PLAIN.test(given) ? given : crypto.randomUUID();
+}
+
 export function requestId(options: { limitLength: number }): MiddlewareHandler {
   return async (c, next) => {
-    const given = c.req.header(REQUEST_ID_HEADER);
-    const id =
-      given !== undefined && given.length <= options.limitLength && PLAIN.test(given) ? given : crypto.randomUUID();
+    const id = chooseRequestId(c.req.header(REQUEST_ID_HEADER), options.limitLength);
     c.set("requestId", id);
     await next();
     setResponseHeaders(c, { [REQUEST_ID_HEADER]: id });
