@@ -19,7 +19,7 @@ import { silentLogger } from "../../src/logger.js";
 import type { ModelManifest } from "../../src/models/manifest.js";
 import { ROOT } from "../../tests/helpers/fixtures.js";
 import type { CacheShape, Decoding } from "../lib/exact-decode.js";
-import { cachedHitLoad } from "./cached-hit-load.js";
+import { cachedHitLoad, HIT_CONNECTIONS, MIN_HIT_ROUNDS } from "./cached-hit-load.js";
 import { chartSvg } from "./chart.js";
 import { directBench, imagesPerSecond } from "./direct.js";
 import {
@@ -58,7 +58,6 @@ const PEAK_SHAPES: readonly (readonly [m: number, k: number, n: number])[] = [
   [1024, 1024, 1024],
   [2048, 2048, 2048],
 ];
-const CONNECTIONS = 32;
 
 interface Manifest {
   id: string;
@@ -377,8 +376,7 @@ async function measure() {
   const servedBatch = Math.max(1, Math.round(on?.mean_batch ?? 1));
   const direct = await directServingLoop(model, servedBatch, availableParallelism(), SECONDS * REPEATS);
 
-  // Medians of at least 3 side-by-side rounds: the hit ratio moves by tens of percent between runs here.
-  const hit = await cachedHitLoad(MODEL, CONNECTIONS, SECONDS, Math.max(3, REPEATS));
+  const hit = await cachedHitLoad(MODEL, HIT_CONNECTIONS, SECONDS, Math.max(MIN_HIT_ROUNDS, REPEATS));
   const cold = await coldStart(MODEL, Math.max(3, REPEATS));
 
   const figures = {

@@ -29,6 +29,11 @@ type Autocannon = (options: {
 // autocannon ships no types; its documented promise API is all this uses.
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
+/** autocannon's connections for p5. */
+export const HIT_CONNECTIONS = 32;
+/** Medians of at least this many side-by-side rounds: one round's ratio moves by tens of percent here. */
+export const MIN_HIT_ROUNDS = 3;
+
 export interface LoadFigure {
   requests_per_s: number;
   p99_ms: number;
