@@ -7,7 +7,7 @@
 //   for i in 1..steps:
 //     z = F(x | c)                                      the current image's noise
 //     z = sqrt(1 - t_i^2) z + t_i eps_i                 partly re-noised: G may redraw it
-//     x = G(z | c, w), kept pixels put back exactly
+//     x = G(z | c, w), kept pixels put back exactly, the seam blended (seam-blend.ts)
 //
 // t_i falls linearly from INPAINT_NOISE.from to INPAINT_NOISE.to, chosen on the validation
 // split (models/train/inpaint_eval.py, docs/edits.md). The noise eps_i is the documented
@@ -24,9 +24,13 @@ import type { Raster } from "../png/format.js";
 import { runEncoder } from "../encoding.js";
 import type { Services } from "../services.js";
 import type { FillMask } from "./mask.js";
+import { blendKept } from "./seam-blend.js";
 
-/** The re-noising level of the first and the last step (validation split, fmnist-biflow-s). */
-export const INPAINT_NOISE = { from: 0.9, to: 0.3 } as const;
+/**
+ * The re-noising level of the first and the last step, and how fast the kept pixels' residual
+ * fades into the hole (seam-blend.ts): chosen on the validation split for fmnist-biflow-s.
+ */
+export const INPAINT_NOISE = { from: 1.0, to: 0.7, seamDecay: 0.8 } as const;
 
 export interface InpaintRequest {
   model: ModelEntry;
@@ -51,17 +55,6 @@ export function noiseLevel(i: number, steps: number): number {
   return steps === 1 ? from : from + ((to - from) * (i - 1)) / (steps - 1);
 }
 
-/** `drawn` with the image's pixels wherever the mask keeps them (every channel of a pixel). */
-export function keepPixels(image: Raster, drawn: Raster, fill: FillMask): Raster {
-  const { channels } = image;
-  const pixels = drawn.pixels.slice();
-  for (let p = 0; p < fill.length; p++) {
-    if (fill[p] === 1) continue;
-    for (let c = 0; c < channels; c++) pixels[p * channels + c] = image.pixels[p * channels + c] ?? 0;
-  }
-  return { ...image, pixels };
-}
-
 export async function inpaint(services: Services, request: InpaintRequest): Promise<Inpainted> {
   const { model, classInput, image, fill, seed, steps, guidance } = request;
   const size = image.channels * image.width * image.height;
@@ -75,7 +68,7 @@ export async function inpaint(services: Services, request: InpaintRequest): Prom
     decoder = result.decoder;
     const [drawn] = result.rasters;
     if (drawn === undefined) throw new ApiError("internal", "internal error");
-    return keepPixels(image, drawn, fill);
+    return blendKept(image, drawn, fill, INPAINT_NOISE.seamDecay);
   };
   // Nothing to fill: the image is the answer, and nothing is computed.
   if (!fill.includes(1)) return { raster: { ...image, pixels: image.pixels.slice() }, decoder };

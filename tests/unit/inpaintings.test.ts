@@ -17,7 +17,7 @@ import { encodePng } from "../../src/png/encode.js";
 import { fixtureRegistry, makeTestApp, ROOT, type TestApp } from "../helpers/fixtures.js";
 
 interface Golden {
-  schedule: { from: number; to: number };
+  schedule: { from: number; to: number; seamDecay: number };
   input: number[];
   masks: Record<string, number[]>;
   cases: { class: string; mask: string; seed: number; steps: number; guidance: number; pixels: number[] }[];
