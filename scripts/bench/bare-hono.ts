@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { bareHeaders } from "./bare-headers.js";
 
 const file = process.argv[2];
 if (file === undefined) throw new Error("usage: bare-hono.ts FILE.png");
@@ -14,12 +15,7 @@ const bytes = new Uint8Array(readFileSync(file));
 const app = new Hono();
 app.get("*", () => {
   return new Response(bytes, {
-    headers: {
-      "content-type": "image/png",
-      "cache-control": "public, max-age=31536000, immutable",
-      etag: '"bare"',
-      "content-length": String(bytes.length),
-    },
+    headers: bareHeaders(bytes.length),
   });
 });
 const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) => {

@@ -13,7 +13,7 @@ import { startProcess, startRouter, type Running } from "../../tests/helpers/pro
 import { BENCH_API_KEY, PUBLIC_SETTINGS } from "./public-settings.js";
 import { median, round } from "./stats.js";
 
-interface AutocannonResult {
+export interface AutocannonResult {
   requests: { average: number };
   latency: { p99: number };
   non2xx: number;
@@ -27,7 +27,7 @@ type Autocannon = (options: {
 }) => Promise<AutocannonResult>;
 
 // autocannon ships no types; its documented promise API is all this uses.
-const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+export const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 /** autocannon's connections for p5. */
 export const HIT_CONNECTIONS = 32;
@@ -54,6 +54,46 @@ export interface CachedHitResult {
   rounds: number;
   defaults: HitComparison;
   public_deployment: HitComparison & { settings: string[] };
+}
+
+/**
+ * autocannon on each target, `rounds` times, the subjects taking turns: each takes each
+ * position in turn, so drift in the machine's load spreads evenly. Throws on any non-2xx.
+ */
+export async function takeTurns<S extends string>(
+  label: string,
+  targets: Record<S, string>,
+  subjects: readonly S[],
+  connections: number,
+  seconds: number,
+  rounds: number,
+): Promise<Record<S, AutocannonResult[]>> {
+  const runs = Object.fromEntries(subjects.map((name) => [name, [] as AutocannonResult[]])) as Record<
+    S,
+    AutocannonResult[]
+  >;
+  for (const name of subjects) await autocannon({ url: targets[name], connections, duration: 1, pipelining: 1 });
+  for (let r = 0; r < rounds; r++) {
+    const order = subjects.map((_, i) => subjects[(i + r) % subjects.length] as S);
+    for (const name of order) {
+      const result = await autocannon({ url: targets[name], connections, duration: seconds, pipelining: 1 });
+      if (result.non2xx > 0 || result.errors > 0)
+        throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      runs[name].push(result);
+      process.stderr.write(
+        `bench: ${label} ${name} round ${r + 1}: ${round(result.requests.average)} req/s, p99 ${result.latency.p99} ms\n`,
+      );
+    }
+  }
+  return runs;
+}
+
+/** Medians over the rounds. */
+export function summary(xs: readonly AutocannonResult[]): LoadFigure {
+  return {
+    requests_per_s: round(median(xs.map((x) => x.requests.average))),
+    p99_ms: round(median(xs.map((x) => x.latency.p99)), 2),
+  };
 }
 
 const SUBJECTS = ["defaults", "bare_hono", "public_deployment"] as const;
@@ -111,25 +151,7 @@ export async function cachedHitLoad(
       bare_hono: `${bare.match[1] ?? ""}/x.png`,
       public_deployment: open.router.url + open.target,
     };
-    const runs: Record<Subject, AutocannonResult[]> = { defaults: [], bare_hono: [], public_deployment: [] };
-    for (const url of Object.values(targets)) await autocannon({ url, connections, duration: 1, pipelining: 1 });
-    for (let r = 0; r < rounds; r++) {
-      // Each subject takes each position in turn, so drift in the machine's load spreads evenly.
-      const order = SUBJECTS.map((_, i) => SUBJECTS[(i + r) % SUBJECTS.length] as Subject);
-      for (const name of order) {
-        const result = await autocannon({ url: targets[name], connections, duration: seconds, pipelining: 1 });
-        if (result.non2xx > 0 || result.errors > 0)
-          throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-        runs[name].push(result);
-        process.stderr.write(
-          `bench: cached hit ${name} round ${r + 1}: ${round(result.requests.average)} req/s, p99 ${result.latency.p99} ms\n`,
-        );
-      }
-    }
-    const summary = (xs: AutocannonResult[]): LoadFigure => ({
-      requests_per_s: round(median(xs.map((x) => x.requests.average))),
-      p99_ms: round(median(xs.map((x) => x.latency.p99)), 2),
-    });
+    const runs = await takeTurns("cached hit", targets, SUBJECTS, connections, seconds, rounds);
     const bareFigure = summary(runs.bare_hono);
     const against = (name: Subject): HitComparison => {
       const figure = summary(runs[name]);
