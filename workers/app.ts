@@ -12,6 +12,7 @@ import { CacheApiSampleCache } from "../src/cache/cache-api.js";
 import { noCache } from "../src/cache/sample-cache.js";
 import { systemClock } from "../src/clock.js";
 import { ConfigReader } from "../src/config/reader.js";
+import { REQUEST_ID_MAX_LENGTH } from "../src/limits.js";
 import { createJsonLogger } from "../src/logger.js";
 import { OrtRuntime } from "../src/onnx/runtime.js";
 import { WasmDecoder } from "../src/onnx/wasm-decoder.js";
@@ -19,6 +20,8 @@ import { WasmEncoder } from "../src/onnx/wasm-encoder.js";
 import { WasmSampler } from "../src/onnx/wasm-sampler.js";
 import type { SnapshotPool } from "../src/pool/snapshot-pool.js";
 import { createRoutingPolicy } from "../src/routing/policy.js";
+import { PNG_ROUTE_NAME } from "../src/routes/samples.js";
+import { HotHits } from "../src/samples/hot-hits.js";
 import { R2ObjectStore } from "../src/storage/r2.js";
 import { resilientStore } from "../src/storage/resilient.js";
 import { timedStore } from "../src/storage/timed.js";
@@ -27,6 +30,7 @@ import { bundledRegistry, type BundledModel } from "./bundled-models.js";
 import { readWorkerConfig } from "./config.js";
 import { DeferredWriteCache } from "./deferred-cache.js";
 import { stringVars, type Env } from "./env.js";
+import { ISOLATE_CACHE_MAX_BYTES, IsolateFrontCache } from "./held-hits.js";
 import { createQueueJobs } from "./jobs.js";
 import { createEdgePool } from "./pool/edge-pool.js";
 import { bindingLimiters } from "./rate-limit.js";
@@ -47,6 +51,8 @@ export interface EdgeApp {
   pool: SnapshotPool | undefined;
   /** Batch jobs' executor, stepped by the queue() handler; undefined without JOBS_QUEUE. */
   jobs: QueueJobs | undefined;
+  /** Cache hits answered without the app (workers/held-hits.ts); undefined with no cache or a request quota. */
+  hits: HotHits | undefined;
 }
 
 /** The core app over this isolate's bindings; throws ConfigError on bad vars. */
@@ -72,8 +78,27 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
   const runtime = new OrtRuntime({ wasm: { kind: "module", module: deps.ortWasm } });
   // One WASM thread per isolate: a few batches may wait behind the running one, more get 503.
   const sampler = new BoundedSampler(new WasmSampler({ runtime }), config.maxComputesInFlight, 1);
-  const inner = config.cacheMaxBytes > 0 ? new CacheApiSampleCache(deps.cache) : noCache;
-  const cache = new DeferredWriteCache(inner, logger);
+  // An in-isolate LRU in front of caches.default: the hot hits are answered from memory.
+  const front =
+    config.cacheMaxBytes > 0
+      ? new IsolateFrontCache(
+          new CacheApiSampleCache(deps.cache),
+          Math.min(config.cacheMaxBytes, ISOLATE_CACHE_MAX_BYTES),
+        )
+      : undefined;
+  const cache = new DeferredWriteCache(front ?? noCache, logger);
+  // The request quota is an asynchronous binding here: with one, every hit takes the app's path.
+  const hits =
+    front === undefined || limiters.requests !== undefined
+      ? undefined
+      : new HotHits({
+          cache: front.memory,
+          telemetry,
+          logger,
+          clock: systemClock,
+          route: PNG_ROUTE_NAME,
+          requestIdMaxLength: REQUEST_ID_MAX_LENGTH,
+        });
   const monotonic = () => systemClock.monotonic();
   const store = timedStore(
     resilientStore(new R2ObjectStore(env.SAMPLES, config.publicBaseUrl), config.store, monotonic),
@@ -98,6 +123,7 @@ export function createEdgeApp(env: Env, deps: EdgeDeps): EdgeApp {
     // Cloudflare's edge sets it from the connection; clients cannot forge it through the edge.
     clientAddress: (c) => c.req.header("cf-connecting-ip"),
     ...(jobs === undefined ? {} : { jobs }),
+    ...(hits === undefined ? {} : { heldHits: hits }),
   });
-  return { app, cache, pool, jobs };
+  return { app, cache, pool, jobs, hits };
 }

@@ -10,6 +10,7 @@ import { ApiError, errorResponse } from "../src/errors.js";
 import { createEdgeApp, type EdgeApp } from "./app.js";
 import type { BundledModel } from "./bundled-models.js";
 import type { Env } from "./env.js";
+import { heldResponse } from "./held-hits.js";
 
 /** Requests that may route to the GPU pool (or report on it): they need a current snapshot. */
 function routes(path: string): boolean {
@@ -109,5 +110,21 @@ export function createWorker(models: readonly BundledModel[]): EdgeWorker {
     ctx.waitUntil(cache.flush());
   };
 
-  return { fetch: (request, env, ctx) => Promise.resolve(worker.fetch(request, env, ctx)), queue, scheduled };
+  /** A cache hit the app has served before, answered without it (workers/held-hits.ts). */
+  const held = (request: Request, env: Env): Response | undefined => {
+    const hits = edge?.env === env ? edge.app.hits : undefined;
+    if (hits === undefined) return undefined;
+    try {
+      return heldResponse(hits, request);
+    } catch {
+      // Nothing is answered yet: the app answers, and reports whatever went wrong its own way.
+      return undefined;
+    }
+  };
+
+  return {
+    fetch: (request, env, ctx) => Promise.resolve(held(request, env) ?? worker.fetch(request, env, ctx)),
+    queue,
+    scheduled,
+  };
 }

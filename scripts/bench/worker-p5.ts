@@ -3,7 +3,8 @@
 // serving the same PNG bytes (bare-hono-worker.ts), both in workerd on free loopback ports,
 // started here and stopped afterwards. autocannon, HIT_CONNECTIONS connections, the two
 // taking turns within each round (each in both positions), medians over the rounds.
-// BENCH_SECONDS per run (default 3), BENCH_REPEATS rounds (default 5, at least 3).
+// BENCH_SECONDS per run (default 3), BENCH_REPEATS rounds (default 5, at least 3);
+// BENCH_WORKER_VARS=NAME:VALUE,... overrides the Worker's vars (a diagnosis, not the figure).
 //
 //   node --import tsx scripts/bench/worker-p5.ts
 
@@ -112,7 +113,12 @@ export async function workerCachedHitLoad(
   const work = await mkdtemp(path.join(tmpdir(), "biflow-bench-worker-hit-"));
   const devs: Dev[] = [];
   try {
-    const worker = await wranglerDev("worker", ["--persist-to", path.join(work, "state")]);
+    const vars = (process.env.BENCH_WORKER_VARS ?? "").split(",").filter((v) => v !== "");
+    const worker = await wranglerDev("worker", [
+      "--persist-to",
+      path.join(work, "state"),
+      ...vars.flatMap((v) => ["--var", v]),
+    ]);
     devs.push(worker);
     const post = await fetch(`${worker.url}/v1/samples`, {
       method: "POST",
