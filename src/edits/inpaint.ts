@@ -24,7 +24,7 @@ import type { Raster } from "../png/format.js";
 import { runEncoder } from "../encoding.js";
 import type { Services } from "../services.js";
 import type { FillMask } from "./mask.js";
-import { blendKept } from "./seam-blend.js";
+import { blendKept, fillRings } from "./seam-blend.js";
 
 /**
  * The re-noising level of the first and the last step, and how fast the kept pixels' residual
@@ -58,6 +58,7 @@ export function noiseLevel(i: number, steps: number): number {
 export async function inpaint(services: Services, request: InpaintRequest): Promise<Inpainted> {
   const { model, classInput, image, fill, seed, steps, guidance } = request;
   const size = image.channels * image.width * image.height;
+  const rings = fillRings(fill, image.width, image.height);
   const deadline = services.clock.monotonic() + services.config.sampleTimeoutMs;
   let decoder = "none";
   const draw = async (noise: Float32Array): Promise<Raster> => {
@@ -68,7 +69,7 @@ export async function inpaint(services: Services, request: InpaintRequest): Prom
     decoder = result.decoder;
     const [drawn] = result.rasters;
     if (drawn === undefined) throw new ApiError("internal", "internal error");
-    return blendKept(image, drawn, fill, INPAINT_NOISE.seamDecay);
+    return blendKept(image, drawn, rings, INPAINT_NOISE.seamDecay);
   };
   // Nothing to fill: the image is the answer, and nothing is computed.
   if (!fill.includes(1)) return { raster: { ...image, pixels: image.pixels.slice() }, decoder };

@@ -41,8 +41,15 @@ function forNeighbours(
   }
 }
 
-/** Each pixel's ring: 0 kept, d > 0 the city-block distance of a filled pixel to the nearest kept one, -1 unreachable. */
-export function fillRings(fill: FillMask, width: number, height: number): { ring: Int32Array; order: Int32Array } {
+/** A mask's rings, computed once per request: the blend runs after every one of its decodes. */
+export interface FillRings {
+  /** Per pixel: 0 kept, d > 0 the city-block distance of a filled pixel to the nearest kept one, -1 unreachable. */
+  ring: Int32Array;
+  /** The reachable filled pixels, ring by ring. */
+  order: Int32Array;
+}
+
+export function fillRings(fill: FillMask, width: number, height: number): FillRings {
   const ring = new Int32Array(fill.length).fill(-1);
   // Breadth-first from the kept pixels: `order` lists the filled pixels ring by ring.
   const order = new Int32Array(fill.length);
@@ -62,13 +69,13 @@ export function fillRings(fill: FillMask, width: number, height: number): { ring
 }
 
 /** `drawn` with the image's pixels kept exactly and the edge residual faded into the holes. */
-export function blendKept(image: Raster, drawn: Raster, fill: FillMask, decay: number): Raster {
+export function blendKept(image: Raster, drawn: Raster, rings: FillRings, decay: number): Raster {
   const { width, height, channels } = image;
   const pixels = drawn.pixels.slice();
-  const { ring, order } = fillRings(fill, width, height);
-  const residual = new Float64Array(fill.length);
+  const { ring, order } = rings;
+  const residual = new Float64Array(ring.length);
   for (let c = 0; c < channels; c++) {
-    for (let p = 0; p < fill.length; p++) {
+    for (let p = 0; p < ring.length; p++) {
       if (ring[p] !== 0) continue;
       const i = p * channels + c;
       residual[p] = (image.pixels[i] ?? 0) - (drawn.pixels[i] ?? 0);

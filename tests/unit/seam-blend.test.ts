@@ -3,7 +3,7 @@
 // ring d of the hole gets back exactly that residual times decay^(d-1).
 
 import { describe, expect, it } from "vitest";
-import { blendKept, fillRings } from "../../src/edits/seam-blend.js";
+import { blendKept as blendWithRings, fillRings } from "../../src/edits/seam-blend.js";
 import type { Raster } from "../../src/png/format.js";
 
 const W = 8;
@@ -35,6 +35,10 @@ describe("fillRings", () => {
     expect(order.length).toBe(0);
   });
 });
+
+/** blendKept over the mask's rings. */
+const blendKept = (image: Raster, drawn: Raster, fill: Uint8Array, decay: number) =>
+  blendWithRings(image, drawn, fillRings(fill, image.width, image.height), decay);
 
 describe("blendKept", () => {
   const real = grey((x, y) => 100 + 10 * x + y);
